@@ -1,0 +1,190 @@
+import { InferenceSource } from './inference-source';
+import { Usd } from './usd';
+import { validateWorkload, type Workload } from './workload';
+
+/** A cost-saving lever the estimator can apply to a workload. */
+export enum CostStrategy {
+  /** Send each request to the cheapest model that can answer it (`routes`, plus the `router` call). */
+  MODEL_ROUTING = 'model-routing',
+  /** Bedrock prompt caching of a shared prefix (`promptCaching`). */
+  PROMPT_CACHING = 'prompt-caching',
+  /** Answer repeated requests from a client-side cache (`responseCache`). */
+  RESPONSE_CACHE = 'response-cache',
+  /** Run the work that can wait as batch inference at batch prices (`batchShare`). */
+  BATCH = 'batch',
+}
+
+export interface StrategyEstimate {
+  readonly strategy: CostStrategy;
+  /** The workload's monthly cost with only this strategy applied. */
+  readonly monthlyCost: Usd;
+  /** Saved against the baseline, in percent (negative when the strategy costs more). */
+  readonly savingsPercent: number;
+}
+
+export interface WorkloadEstimate {
+  readonly name: string;
+  readonly requestsPerMonth: number;
+  /** Every request on the baseline model, on demand, no caching. */
+  readonly baseline: { readonly source: InferenceSource; readonly monthlyCost: Usd };
+  /** Every strategy of the workload applied together. */
+  readonly optimized: { readonly monthlyCost: Usd };
+  readonly savingsPercent: number;
+  /** The effect of each strategy the workload describes, applied alone. */
+  readonly strategies: readonly StrategyEstimate[];
+  /** Assumptions the estimator could not honour, e.g. a prefix too short to cache. */
+  readonly warnings: readonly string[];
+}
+
+type StrategySet = ReadonlySet<CostStrategy>;
+
+function savingsPercent(baseline: Usd, cost: Usd): number {
+  return Math.round(baseline.minus(cost).ratioTo(baseline) * 100 * 100) / 100;
+}
+
+/** `a` for the part `1 - share`, `b` for the part `share`. */
+function blend(a: Usd, b: Usd, share: number): Usd {
+  return a.plus(b.minus(a).times(share));
+}
+
+class WorkloadCostModel {
+  public readonly warnings: string[] = [];
+
+  constructor(private readonly workload: Workload) {}
+
+  public strategiesPresent(): CostStrategy[] {
+    const w = this.workload;
+    const present: CostStrategy[] = [];
+    if (w.routes !== undefined || w.router !== undefined) present.push(CostStrategy.MODEL_ROUTING);
+    if (w.promptCaching !== undefined) present.push(CostStrategy.PROMPT_CACHING);
+    if (w.responseCache !== undefined) present.push(CostStrategy.RESPONSE_CACHE);
+    if (w.batchShare !== undefined) present.push(CostStrategy.BATCH);
+    return present;
+  }
+
+  public monthlyCost(use: StrategySet): Usd {
+    const w = this.workload;
+    let perRequest = Usd.ZERO;
+    if (use.has(CostStrategy.MODEL_ROUTING) && w.router) {
+      const router = InferenceSource.of(w.router.model).perToken;
+      perRequest = perRequest.plus(router.input.times(w.router.inputTokens)).plus(router.output.times(w.router.outputTokens));
+    }
+    const routes =
+      use.has(CostStrategy.MODEL_ROUTING) && w.routes ? w.routes : [{ model: w.baselineModel, share: 1 }];
+    for (const route of routes) {
+      perRequest = perRequest.plus(this.modelCallCost(InferenceSource.of(route.model), use).times(route.share));
+    }
+    const monthly = perRequest.times(w.requestsPerMonth);
+    const cacheHits = use.has(CostStrategy.RESPONSE_CACHE) ? (w.responseCache?.hitRate ?? 0) : 0;
+    return monthly.minus(monthly.times(cacheHits));
+  }
+
+  /** Expected cost of one model call, mixing online and batch calls. */
+  private modelCallCost(source: InferenceSource, use: StrategySet): Usd {
+    const w = this.workload;
+    const online = this.onlineCallCost(source, use);
+    const batchShare = use.has(CostStrategy.BATCH) ? (w.batchShare ?? 0) : 0;
+    if (batchShare === 0) {
+      return online;
+    }
+    const price = source.perToken;
+    if (!price.batchInput || !price.batchOutput) {
+      this.warn(`${source} does not support batch inference: its share runs on demand`);
+      return online;
+    }
+    const batch = price.batchInput.times(w.inputTokens).plus(price.batchOutput.times(w.outputTokens));
+    return blend(online, batch, batchShare);
+  }
+
+  private onlineCallCost(source: InferenceSource, use: StrategySet): Usd {
+    const w = this.workload;
+    const price = source.perToken;
+    const output = price.output.times(w.outputTokens);
+    const caching = use.has(CostStrategy.PROMPT_CACHING) ? w.promptCaching : undefined;
+    if (!caching || caching.cachedPrefixTokens === 0 || !this.canCache(source, caching.cachedPrefixTokens)) {
+      return price.input.times(w.inputTokens).plus(output);
+    }
+    const prefix = caching.cachedPrefixTokens;
+    const uncached = price.input.times(w.inputTokens - prefix);
+    // A miss writes the prefix to the cache, a hit reads it.
+    const prefixCost = blend(price.cacheWrite!.times(prefix), price.cacheRead!.times(prefix), caching.hitRate);
+    return uncached.plus(prefixCost).plus(output);
+  }
+
+  private canCache(source: InferenceSource, prefixTokens: number): boolean {
+    if (!source.perToken.cacheRead) {
+      this.warn(`${source} does not support prompt caching: its prefix is billed as input`);
+      return false;
+    }
+    const minimum = source.model.minimumCacheCheckpointTokens;
+    if (minimum !== undefined && prefixTokens < minimum) {
+      this.warn(
+        `${source} caches prefixes of at least ${minimum} tokens; ${prefixTokens} are billed as input`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private warn(message: string): void {
+    if (!this.warnings.includes(message)) {
+      this.warnings.push(message);
+    }
+  }
+}
+
+/**
+ * The monthly cost of a workload on its baseline model, with every strategy it describes, and
+ * with each strategy alone. Costs are exact to 1e-18 USD; savings are rounded to 0.01%.
+ *
+ * Assumptions: the router call is billed on demand for every request the response cache does
+ * not answer; batch calls use batch prices and no prompt caching; a prefix shorter than the
+ * model's minimum cache checkpoint is not cached.
+ */
+export function compareStrategies(workload: Workload): WorkloadEstimate {
+  validateWorkload(workload);
+  const costModel = new WorkloadCostModel(workload);
+  const present = costModel.strategiesPresent();
+  const baseline = costModel.monthlyCost(new Set());
+  const optimized = costModel.monthlyCost(new Set(present));
+  const strategies = present.map((strategy) => {
+    const monthlyCost = costModel.monthlyCost(new Set([strategy]));
+    return { strategy, monthlyCost, savingsPercent: savingsPercent(baseline, monthlyCost) };
+  });
+  return {
+    name: workload.name,
+    requestsPerMonth: workload.requestsPerMonth,
+    baseline: { source: InferenceSource.of(workload.baselineModel), monthlyCost: baseline },
+    optimized: { monthlyCost: optimized },
+    savingsPercent: savingsPercent(baseline, optimized),
+    strategies,
+    warnings: costModel.warnings,
+  };
+}
+
+/** The estimator's JSON document (the CLI's `--json` output). */
+export interface WorkloadEstimateJson {
+  readonly name: string;
+  readonly baseline: { readonly model: string; readonly monthlyUsd: number };
+  readonly optimized: { readonly monthlyUsd: number };
+  readonly savingsPercent: number;
+  readonly strategies: readonly { readonly strategy: string; readonly monthlyUsd: number; readonly savingsPercent: number }[];
+  readonly warnings: readonly string[];
+}
+
+/** Dollar figures in JSON are rounded to 1e-6 USD. */
+export function estimateToJson(estimate: WorkloadEstimate): WorkloadEstimateJson {
+  const usd = (amount: Usd) => Number(amount.toFixed(6));
+  return {
+    name: estimate.name,
+    baseline: { model: estimate.baseline.source.invocationId, monthlyUsd: usd(estimate.baseline.monthlyCost) },
+    optimized: { monthlyUsd: usd(estimate.optimized.monthlyCost) },
+    savingsPercent: estimate.savingsPercent,
+    strategies: estimate.strategies.map(({ strategy, monthlyCost, savingsPercent: saved }) => ({
+      strategy,
+      monthlyUsd: usd(monthlyCost),
+      savingsPercent: saved,
+    })),
+    warnings: estimate.warnings,
+  };
+}
