@@ -1,0 +1,34 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { BedrockCostReferenceStack } from './reference-stack';
+
+const CONTEXT_PREFIX = 'bedrock-cost:';
+
+/** `-c bedrock-cost:alertEmails=a@x.com,b@y.com` arrives as a string, cdk.json gives an array. */
+function stringList(app: App, key: string): string[] {
+  const value: unknown = app.node.tryGetContext(`${CONTEXT_PREFIX}${key}`);
+  if (value === undefined || value === null || value === '') {
+    return [];
+  }
+  if (typeof value === 'string') {
+    return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value;
+  }
+  throw new Error(`context ${CONTEXT_PREFIX}${key} must be a list of strings or a comma-separated string`);
+}
+
+/** Adds the reference stack, configured from context, to `app`, checked by cdk-nag. */
+export function addReferenceStack(app: App): BedrockCostReferenceStack {
+  const stackName: unknown = app.node.tryGetContext(`${CONTEXT_PREFIX}stackName`) ?? 'BedrockCostReference';
+  if (typeof stackName !== 'string') {
+    throw new Error(`context ${CONTEXT_PREFIX}stackName must be a string`);
+  }
+  const stack = new BedrockCostReferenceStack(app, stackName, {
+    description: 'cdk-bedrock-cost reference: Bedrock cost alerts and controls',
+    alertEmails: stringList(app, 'alertEmails'),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return stack;
+}
