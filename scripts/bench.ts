@@ -1,0 +1,85 @@
+/**
+ * `npm run bench`: how long the reference app takes to synthesize, and how fast the estimator
+ * and the per-call cost function are. Figures, not pass/fail: CI does not run this.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { App } from 'aws-cdk-lib';
+import { addReferenceStack } from '../bin/reference-app';
+import { BedrockModel, compareStrategies, estimateCost, parseWorkload, Usd } from '../lib/pricing';
+
+const ROOT = join(__dirname, '..');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function timeSynth(runs: number): number[] {
+  const context = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const outdir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+    const start = performance.now();
+    const app = new App({ outdir, context });
+    addReferenceStack(app);
+    app.synth();
+    times.push(performance.now() - start);
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  return times;
+}
+
+function timeCdkSynthCommand(): number {
+  const start = performance.now();
+  const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', join(tmpdir(), 'bench-cdk-out')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`cdk synth failed: ${result.stderr}`);
+  }
+  return performance.now() - start;
+}
+
+function timeEstimates(): { workload: string; microseconds: number }[] {
+  const dir = join(ROOT, 'examples', 'workloads');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => {
+      const document: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const iterations = 20_000;
+      for (let warmup = 0; warmup < 1_000; warmup++) compareStrategies(parseWorkload(document));
+      const start = performance.now();
+      for (let run = 0; run < iterations; run++) compareStrategies(parseWorkload(document));
+      return { workload: file, microseconds: ((performance.now() - start) * 1000) / iterations };
+    });
+}
+
+function timeCallCosts(calls: number): number {
+  const usage = { inputTokens: 512, outputTokens: 128, cacheReadInputTokens: 1024 };
+  let total = Usd.ZERO;
+  const start = performance.now();
+  for (let call = 0; call < calls; call++) {
+    total = total.plus(estimateCost(BedrockModel.NOVA_LITE, usage));
+  }
+  const elapsed = performance.now() - start;
+  if (total.isZero()) throw new Error('unreachable: keeps the loop from being optimized away');
+  return elapsed;
+}
+
+const synthTimes = timeSynth(5);
+console.log('Reference app synthesis (in process, cdk-nag on)');
+console.log(`  median ${median(synthTimes).toFixed(0)} ms over ${synthTimes.length} runs (first ${synthTimes[0].toFixed(0)} ms)`);
+console.log(`  \`npx cdk synth --quiet\` end to end: ${timeCdkSynthCommand().toFixed(0)} ms`);
+console.log('\nEstimator: parseWorkload + compareStrategies per workload');
+for (const { workload, microseconds } of timeEstimates()) {
+  console.log(`  ${workload.padEnd(36)} ${microseconds.toFixed(1).padStart(7)} us`);
+}
+const calls = 1_000_000;
+const callMs = timeCallCosts(calls);
+console.log(`\nestimateCost, exact sum: ${calls.toLocaleString('en-US')} calls in ${callMs.toFixed(0)} ms (${((callMs * 1e6) / calls).toFixed(0)} ns a call)`);
