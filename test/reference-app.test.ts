@@ -41,8 +41,9 @@ describe('reference app', () => {
     expect(violations).toEqual([]);
   });
 
-  const withCfnLint = cfnLintAvailable() ? test : test.skip;
-  if (!cfnLintAvailable()) {
+  const hasCfnLint = cfnLintAvailable();
+  const withCfnLint = hasCfnLint ? test : test.skip;
+  if (!hasCfnLint) {
     console.warn('cfn-lint is not installed: skipping the CloudFormation lint of the reference app');
   }
   withCfnLint('every template passes cfn-lint with no errors', () => {
