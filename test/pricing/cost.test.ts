@@ -1,4 +1,5 @@
 import { BedrockModel, estimateCost, InferenceSource, InvocationMode, Usd } from '../../lib/pricing';
+import { ONLINE_ONLY_MODEL } from '../support/models';
 
 describe('estimateCost', () => {
   test('prices one on-demand call: 500 in / 200 out on Nova Pro', () => {
@@ -63,17 +64,10 @@ describe('estimateCost', () => {
   });
 
   test('rejects modes and cache tokens the model does not support', () => {
-    const noBatch = BedrockModel.custom({
-      modelId: 'vendor.model-v1:0',
-      displayName: 'No batch',
-      vendor: BedrockModel.NOVA_PRO.vendor,
-      family: 'test',
-      prices: { inputPerMillionTokens: 1, outputPerMillionTokens: 1 },
-    });
-    expect(() => estimateCost(noBatch, { inputTokens: 1, outputTokens: 1 }, InvocationMode.BATCH)).toThrow(
-      'No batch (vendor.model-v1:0) does not support batch inference',
+    expect(() => estimateCost(ONLINE_ONLY_MODEL, { inputTokens: 1, outputTokens: 1 }, InvocationMode.BATCH)).toThrow(
+      'Online only (vendor.online-only-v1:0) does not support batch inference',
     );
-    expect(() => estimateCost(noBatch, { inputTokens: 1, outputTokens: 1, cacheReadInputTokens: 5 })).toThrow(
+    expect(() => estimateCost(ONLINE_ONLY_MODEL, { inputTokens: 1, outputTokens: 1, cacheReadInputTokens: 5 })).toThrow(
       /does not support prompt caching/,
     );
     expect(() =>

@@ -11,6 +11,7 @@ import {
   type WorkloadEstimate,
   WorkloadError,
 } from '../../lib/pricing';
+import { ONLINE_ONLY_MODEL } from '../support/models';
 
 const WORKLOADS = join(__dirname, '..', '..', 'examples', 'workloads');
 
@@ -131,19 +132,12 @@ describe('compareStrategies', () => {
   });
 
   test('runs the share of a model without batch support on demand, and says so', () => {
-    const noBatch = BedrockModel.custom({
-      modelId: 'vendor.online-only-v1:0',
-      displayName: 'Online only',
-      vendor: BedrockModel.NOVA_PRO.vendor,
-      family: 'test',
-      prices: { inputPerMillionTokens: 1, outputPerMillionTokens: 1 },
-    });
     const estimate = compareStrategies({
       name: 'x',
       requestsPerMonth: 1_000_000,
       inputTokens: 1,
       outputTokens: 0,
-      baselineModel: noBatch,
+      baselineModel: ONLINE_ONLY_MODEL,
       batchShare: 1,
     });
     expect(estimate.optimized.monthlyCost.toString()).toBe('1');
