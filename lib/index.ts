@@ -1,2 +1,4 @@
 export * from './pricing';
 export * from './alerts';
+export * from './monitoring';
+export * from './profiles';
