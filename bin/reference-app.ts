@@ -19,15 +19,21 @@ function stringList(app: App, key: string): string[] {
   throw new Error(`context ${CONTEXT_PREFIX}${key} must be a list of strings or a comma-separated string`);
 }
 
+function string(app: App, key: string, defaultValue: string): string {
+  const value: unknown = app.node.tryGetContext(`${CONTEXT_PREFIX}${key}`) ?? defaultValue;
+  if (typeof value !== 'string') {
+    throw new Error(`context ${CONTEXT_PREFIX}${key} must be a string`);
+  }
+  return value;
+}
+
 /** Adds the reference stack, configured from context, to `app`, checked by cdk-nag. */
 export function addReferenceStack(app: App): BedrockCostReferenceStack {
-  const stackName: unknown = app.node.tryGetContext(`${CONTEXT_PREFIX}stackName`) ?? 'BedrockCostReference';
-  if (typeof stackName !== 'string') {
-    throw new Error(`context ${CONTEXT_PREFIX}stackName must be a string`);
-  }
-  const stack = new BedrockCostReferenceStack(app, stackName, {
+  const stack = new BedrockCostReferenceStack(app, string(app, 'stackName', 'BedrockCostReference'), {
     description: 'cdk-bedrock-cost reference: Bedrock cost alerts and controls',
     alertEmails: stringList(app, 'alertEmails'),
+    team: string(app, 'team', 'platform'),
+    environment: string(app, 'environment', 'dev'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { addReferenceStack } from '../bin/reference-app';
@@ -29,10 +30,13 @@ describe('reference app', () => {
   test('synthesizes without AWS credentials, env-agnostic', () => {
     expect(templates.map((path) => path.slice(outdir.length + 1))).toEqual(['BedrockCostReference.template.json']);
     const template = JSON.parse(readFileSync(templates[0], 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).map((resource) => resource.Type)).toEqual(
-      expect.arrayContaining(['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy']),
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'Custom::CostAllocationTagActivation']),
     );
-    expect(JSON.stringify(template)).not.toMatch(/\d{12}/);
+    expect(types.filter((type) => type === 'AWS::Bedrock::ApplicationInferenceProfile')).toHaveLength(3);
+    // No account id is baked into any ARN: the stack deploys to whichever account runs it.
+    expect(JSON.stringify(template)).not.toMatch(/:\d{12}:/);
   });
 
   test('has no cdk-nag AwsSolutions findings', () => {
@@ -59,6 +63,38 @@ describe('reference app', () => {
     );
     const errors = cfnLint([broken]).filter((finding) => finding.Level === 'Error');
     expect(errors.map((finding) => finding.Rule.Id)).toContain('E3002');
+  });
+
+  test('attributes every resource: stack-wide tags, an agent tag per profile, and activation of the keys', () => {
+    const template = JSON.parse(readFileSync(templates[0], 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties?: { Tags?: { Key: string; Value: string }[]; TagKeys?: string[] } }>;
+    };
+    const resources = Object.values(template.Resources);
+    for (const resource of resources.filter((candidate) => candidate.Properties?.Tags)) {
+      expect(resource.Properties?.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'team', Value: 'platform' },
+          { Key: 'environment', Value: 'dev' },
+          { Key: 'application', Value: 'bedrock-cost-reference' },
+        ]),
+      );
+    }
+    const agents = resources
+      .filter((resource) => resource.Type === 'AWS::Bedrock::ApplicationInferenceProfile')
+      .map((profile) => profile.Properties?.Tags?.find((tag) => tag.Key === 'agent')?.Value);
+    expect(agents).toEqual(['support-chatbot-micro', 'support-chatbot-lite', 'advisory-pro']);
+    const activation = resources.find((resource) => resource.Type === 'Custom::CostAllocationTagActivation');
+    expect(activation?.Properties?.TagKeys).toEqual(['team', 'application', 'environment', 'agent']);
+  });
+
+  test('the demo role may call the advisory profile and nothing else in Bedrock', () => {
+    const stack = addReferenceStack(appLikeCdkSynth(join(outdir, 'grants')));
+    const policy = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: stack.getLogicalId(stack.node.findChild('AdvisoryAgentRole').node.defaultChild as CfnElement) }] },
+    });
+    const statements = Object.values(policy)[0].Properties.PolicyDocument.Statement as { Resource: unknown }[];
+    expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AdvisoryPro/), 'InferenceProfileArn'] });
+    expect(JSON.stringify(statements[1].Resource)).not.toMatch(/nova-(micro|lite)/);
   });
 
   test('subscribes the alert emails given as context', () => {
