@@ -24,6 +24,10 @@ export enum BedrockMetricName {
 /** Bedrock emits per minute; five minutes smooths single-call noise and still alarms fast. */
 const DEFAULT_PERIOD = Duration.minutes(5);
 
+function searchExpression(metricName: BedrockMetricName, statistic: string, period: Duration): string {
+  return `SEARCH('{${BEDROCK_NAMESPACE},${MODEL_ID_DIMENSION}} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`;
+}
+
 /** What `BedrockMetrics` measures: one `ModelId` dimension value, priced by one source. */
 export interface BedrockMetricsTarget {
   /**
@@ -55,7 +59,22 @@ export class BedrockMetrics {
     return new BedrockMetrics({ modelIdDimension: dimension, pricing, label: dimension });
   }
 
-  constructor(public readonly target: BedrockMetricsTarget) {}
+  /**
+   * @param idSuffix appended to the metric ids inside math expressions, so expressions of several
+   * targets can share one graph
+   */
+  constructor(
+    public readonly target: BedrockMetricsTarget,
+    private readonly idSuffix = '',
+  ) {}
+
+  /** The same metrics, with math-expression ids that do not clash with other targets' in one graph. */
+  public withIdSuffix(suffix: string): BedrockMetrics {
+    if (!/^[A-Za-z0-9_]*$/.test(suffix)) {
+      throw new Error(`id suffix may contain only letters, digits and '_', got '${suffix}'`);
+    }
+    return new BedrockMetrics(this.target, suffix);
+  }
 
   public invocations(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(BedrockMetricName.INVOCATIONS, 'Sum', options);
@@ -102,30 +121,71 @@ export class BedrockMetrics {
    * provisioned throughput.
    */
   public estimatedCost(options: cloudwatch.MathExpressionOptions = {}): cloudwatch.MathExpression {
+    return this.costExpression(options, false);
+  }
+
+  /**
+   * Estimated spend as a rate in USD per hour, measured over short periods (5 minutes by
+   * default) so an alarm on it fires within minutes, not after the hour.
+   */
+  public estimatedCostPerHour(options: cloudwatch.MathExpressionOptions = {}): cloudwatch.MathExpression {
+    return this.costExpression(options, true);
+  }
+
+  /** Calls across every model and profile of the account and Region, summed. */
+  public static accountTotal(metricName: BedrockMetricName, options: cloudwatch.MathExpressionOptions = {}): cloudwatch.MathExpression {
+    const period = options.period ?? DEFAULT_PERIOD;
+    return new cloudwatch.MathExpression({
+      expression: `SUM(${searchExpression(metricName, 'Sum', period)})`,
+      usingMetrics: {},
+      label: `${metricName}, all models`,
+      ...options,
+      period,
+    });
+  }
+
+  /** One line per `ModelId` the account called: a `SEARCH` expression. */
+  public static byModelId(metricName: BedrockMetricName, options: cloudwatch.MathExpressionOptions = {}): cloudwatch.MathExpression {
+    const period = options.period ?? DEFAULT_PERIOD;
+    return new cloudwatch.MathExpression({
+      expression: searchExpression(metricName, 'Sum', period),
+      usingMetrics: {},
+      label: '',
+      ...options,
+      period,
+    });
+  }
+
+  private costExpression(options: cloudwatch.MathExpressionOptions, perHour: boolean): cloudwatch.MathExpression {
     const prices = this.target.pricing.prices;
-    const metricOptions = { period: options.period ?? DEFAULT_PERIOD };
+    const period = options.period ?? DEFAULT_PERIOD;
+    const metricOptions = { period };
+    const id = (name: string) => `${name}${this.idSuffix}`;
     const terms: [string, number, cloudwatch.Metric][] = [
-      ['inputTokens', prices.inputPerMillionTokens, this.inputTokens(metricOptions)],
-      ['outputTokens', prices.outputPerMillionTokens, this.outputTokens(metricOptions)],
+      [id('inputTokens'), prices.inputPerMillionTokens, this.inputTokens(metricOptions)],
+      [id('outputTokens'), prices.outputPerMillionTokens, this.outputTokens(metricOptions)],
     ];
     if (prices.promptCache) {
       terms.push(
-        ['cacheReadTokens', prices.promptCache.readPerMillionTokens, this.cacheReadInputTokens(metricOptions)],
+        [id('cacheReadTokens'), prices.promptCache.readPerMillionTokens, this.cacheReadInputTokens(metricOptions)],
         [
-          'cacheWriteTokens',
+          id('cacheWriteTokens'),
           prices.promptCache.writePerMillionTokens ?? prices.inputPerMillionTokens,
           this.cacheWriteInputTokens(metricOptions),
         ],
       );
     }
     // Missing datapoints mean no calls, not unknown spend: FILL keeps the sum defined.
-    const expression = `(${terms.map(([id, price]) => `${price} * FILL(${id}, 0)`).join(' + ')}) / 1000000`;
+    const perPeriod = `(${terms.map(([id, price]) => `${price} * FILL(${id}, 0)`).join(' + ')}) / 1000000`;
+    const periodsPerHour = 3600 / period.toSeconds();
     return new cloudwatch.MathExpression({
-      expression,
+      expression: perHour && periodsPerHour !== 1 ? `${perPeriod} * ${periodsPerHour}` : perPeriod,
       usingMetrics: Object.fromEntries(terms.map(([id, , metric]) => [id, metric])),
-      label: `Estimated cost, USD (${this.target.label})`,
+      label: perHour
+        ? `Estimated cost, USD per hour (${this.target.label})`
+        : `Estimated cost, USD (${this.target.label})`,
       ...options,
-      period: metricOptions.period,
+      period,
     });
   }
 

@@ -1,1 +1,4 @@
 export * from './bedrock-metrics';
+export * from './monitoring-target';
+export * from './bedrock-usage-alarms';
+export * from './bedrock-cost-dashboard';
