@@ -1,14 +1,14 @@
-import * as path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { type CostAlertTopic } from '../alerts';
+import { createHandlerFunction } from '../internal/handler-function';
 import { validateTagKey } from './cost-allocation-tag-rules';
 
 export interface CostAllocationTagActivationProps {
@@ -65,16 +65,19 @@ export class CostAllocationTagActivation extends Construct {
     tagKeys.forEach((key, index) => validateTagKey(key, `CostAllocationTagActivation tagKeys[${index}]`));
     this.tagKeys = tagKeys;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // An own role, so the function gets only its log group, not AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    this.function = createHandlerFunction(this, 'Function', {
+      handler: 'tag-activation',
       description: 'Activates Bedrock cost allocation tag keys in AWS Billing',
+      timeout: Duration.minutes(2),
+      // A failed daily retry alerts once; Lambda's own async retries would repeat the alert.
+      retryAttempts: 0,
+      logRetention: props.logRetention,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'cost-allocation-tag-activation',
+        ALERT_TOPIC_ARN: props.alertTopic?.topicArn ?? '',
+      },
     });
-    logGroup.grantWrite(role);
+    const role = this.function.role as iam.Role;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ce:UpdateCostAllocationTagsStatus', 'ce:ListCostAllocationTags'],
@@ -84,26 +87,6 @@ export class CostAllocationTagActivation extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Cost Explorer tag actions support no resource-level permissions: the resource must be *.',
-    });
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', '..', 'lambda', 'tag-activation', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(2),
-      // A failed daily retry alerts once; Lambda's own async retries would repeat the alert.
-      retryAttempts: 0,
-      role,
-      logGroup,
-      description: 'Activates cost allocation tag keys (custom resource and daily retry)',
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'cost-allocation-tag-activation',
-        ALERT_TOPIC_ARN: props.alertTopic?.topicArn ?? '',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: { minify: true, sourceMap: true, target: 'node24', logLevel: nodejs.LogLevel.WARNING },
     });
     if (props.alertTopic) {
       props.alertTopic.grantPublish(this.function);

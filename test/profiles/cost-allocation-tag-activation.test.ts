@@ -42,7 +42,7 @@ describe('CostAllocationTagActivation', () => {
 
   test('grants the Cost Explorer tag actions and publishing to the alert topic, and no managed policy', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^ActivateRole') }],
+      Roles: [{ Ref: Match.stringLikeRegexp('^ActivateFunctionRole') }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           { Effect: 'Allow', Action: ['ce:UpdateCostAllocationTagsStatus', 'ce:ListCostAllocationTags'], Resource: '*' },
