@@ -2,6 +2,7 @@ import { Annotations, Aws, Stack, Token } from 'aws-cdk-lib';
 import { type AlarmActionConfig, type IAlarm, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -51,6 +52,18 @@ export interface CostAlertTopicProps {
    * @default - a new customer-managed key with rotation enabled
    */
   readonly encryptionKey?: kms.IKey;
+}
+
+/** A Slack channel for `CostAlertTopic.addSlackChannel()`. */
+export interface SlackChannelOptions {
+  /** The workspace (team) id, e.g. `T0123ABCDEF`, from the AWS Chatbot console. */
+  readonly slackWorkspaceId: string;
+  /** The channel id, e.g. `C0123ABCDEF` (in Slack: channel details, at the bottom). */
+  readonly slackChannelId: string;
+  /**
+   * @default - `<stack name>-<id>`
+   */
+  readonly configurationName?: string;
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -115,6 +128,34 @@ export class CostAlertTopic extends Construct implements IAlarmAction {
   }
 
   /**
+   * Sends the alerts to a Slack channel through AWS Chatbot. The Slack workspace must be
+   * authorized in the AWS Chatbot console once per account first. The channel's guardrail is
+   * `AWSDenyAll`: it receives notifications but cannot run AWS commands.
+   */
+  public addSlackChannel(id: string, options: SlackChannelOptions): chatbot.SlackChannelConfiguration {
+    const name = options.configurationName ?? `${Stack.of(this).stackName}-${id}`.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 128);
+    if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,128}$/.test(name)) {
+      throw new Error(`CostAlertTopic addSlackChannel: configurationName must be 1-128 letters, digits, '-' or '_', got '${name}'`);
+    }
+    for (const [field, value, pattern] of [
+      ['slackWorkspaceId', options.slackWorkspaceId, /^[0-9A-Z]{1,255}$/],
+      ['slackChannelId', options.slackChannelId, /^[A-Za-z0-9]+$/],
+    ] as const) {
+      if (!Token.isUnresolved(value) && !pattern.test(value)) {
+        throw new Error(`CostAlertTopic addSlackChannel: ${field} '${value}' does not look like a Slack id (${pattern.source})`);
+      }
+    }
+    return new chatbot.SlackChannelConfiguration(this, id, {
+      slackChannelConfigurationName: name,
+      slackWorkspaceId: options.slackWorkspaceId,
+      slackChannelId: options.slackChannelId,
+      notificationTopics: [this.topic],
+      guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSDenyAll')],
+      loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
+  }
+
+  /**
    * Lets `grantee` publish alerts: `sns:Publish` on the topic, and `kms:Decrypt` and
    * `kms:GenerateDataKey*` on its key.
    */
@@ -166,31 +207,36 @@ export class CostAlertTopic extends Construct implements IAlarmAction {
   }
 }
 
+function rejectDuplicates(values: readonly string[] | undefined, field: string): void {
+  const duplicate = values?.find((value, index) => values.indexOf(value) !== index);
+  if (duplicate !== undefined) {
+    throw new Error(`${field}: '${duplicate}' is listed twice`);
+  }
+}
+
+/** Throws an error naming `field` for an address that is not an email address, or listed twice. */
+export function validateEmails(emails: readonly string[] | undefined, field: string): void {
+  for (const email of emails ?? []) {
+    if (!Token.isUnresolved(email) && !EMAIL_PATTERN.test(email)) {
+      throw new Error(`${field}: '${email}' is not an email address`);
+    }
+  }
+  rejectDuplicates(emails, field);
+}
+
 function validateProps(props: CostAlertTopicProps): void {
   if (props.topicName !== undefined && !Token.isUnresolved(props.topicName) && !SNS_TOPIC_NAME_PATTERN.test(props.topicName)) {
     throw new Error(
       `CostAlertTopic topicName must be 1-256 letters, digits, hyphens or underscores, got '${props.topicName}'`,
     );
   }
-  for (const email of props.emails ?? []) {
-    if (!Token.isUnresolved(email) && !EMAIL_PATTERN.test(email)) {
-      throw new Error(`CostAlertTopic emails: '${email}' is not an email address`);
-    }
-  }
+  validateEmails(props.emails, 'CostAlertTopic emails');
   for (const url of props.httpsEndpoints ?? []) {
     if (!Token.isUnresolved(url) && !isHttpsUrl(url)) {
       throw new Error(`CostAlertTopic httpsEndpoints: '${url}' must be an https:// URL`);
     }
   }
-  for (const [field, endpoints] of [
-    ['emails', props.emails],
-    ['httpsEndpoints', props.httpsEndpoints],
-  ] as const) {
-    const duplicate = endpoints?.find((endpoint, index) => endpoints.indexOf(endpoint) !== index);
-    if (duplicate !== undefined) {
-      throw new Error(`CostAlertTopic ${field}: '${duplicate}' is listed twice`);
-    }
-  }
+  rejectDuplicates(props.httpsEndpoints, 'CostAlertTopic httpsEndpoints');
 }
 
 function isHttpsUrl(candidate: string): boolean {

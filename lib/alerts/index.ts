@@ -1,1 +1,2 @@
 export * from './cost-alert-topic';
+export * from './readable-alerts';

@@ -173,3 +173,28 @@ describe('CostAlertTopic', () => {
     expect(() => new CostAlertTopic(newStack(), 'Alerts', props)).toThrow(message);
   });
 });
+
+describe('CostAlertTopic.addSlackChannel', () => {
+  test('sends the alerts to a Slack channel through AWS Chatbot, with a deny-all guardrail', () => {
+    const stack = newStack();
+    const alerts = new CostAlertTopic(stack, 'Alerts');
+    alerts.addSlackChannel('FinOps', { slackWorkspaceId: 'T0123ABCDEF', slackChannelId: 'C0123ABCDEF' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'Test-FinOps',
+      SlackWorkspaceId: 'T0123ABCDEF',
+      SlackChannelId: 'C0123ABCDEF',
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
+      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSDenyAll']] }],
+      LoggingLevel: 'ERROR',
+    });
+  });
+
+  test.each([
+    [{ slackWorkspaceId: 'workspace', slackChannelId: 'C0123' }, "slackWorkspaceId 'workspace' does not look like a Slack id"],
+    [{ slackWorkspaceId: 'T0123', slackChannelId: '#finops' }, "slackChannelId '#finops' does not look like a Slack id"],
+    [{ slackWorkspaceId: 'T0123', slackChannelId: 'C0123', configurationName: 'bad name' }, "configurationName must be 1-128 letters, digits, '-' or '_', got 'bad name'"],
+  ])('rejects %j', (options, message) => {
+    const alerts = new CostAlertTopic(newStack(), 'Alerts');
+    expect(() => alerts.addSlackChannel('Slack', options)).toThrow(message);
+  });
+});
