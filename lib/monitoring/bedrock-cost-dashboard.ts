@@ -78,6 +78,9 @@ export class BedrockCostDashboard extends Construct {
       dashboardName: this.dashboardName,
       defaultInterval: Duration.days(7),
     });
+    // Dashboard tags are newer than the resource schemas of cfn-lint 1.51 (which reports them as an
+    // error), and a dashboard's flat price needs no cost allocation: stack-wide tags skip it.
+    (this.dashboard.node.defaultChild as cloudwatch.CfnDashboard).addPropertyDeletionOverride('Tags');
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
