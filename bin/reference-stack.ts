@@ -1,19 +1,26 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type Construct } from 'constructs';
 import {
+  type BedrockAlarmTarget,
+  BedrockCostDashboard,
   BedrockModel,
+  BedrockUsageAlarms,
   CostAlertTopic,
   CostAllocatedInferenceProfile,
   CostAllocationTagActivation,
   CostAllocationTagKey,
   CostAllocationTags,
   InferenceSource,
+  ReadableAlerts,
+  type SlackChannelOptions,
 } from '../lib';
 
 export interface ReferenceStackProps extends StackProps {
-  /** Who receives cost alerts by email. */
+  /** Who receives cost alerts by email, as readable text. */
   readonly alertEmails: readonly string[];
+  /** A Slack channel for the alerts, if the workspace is authorized in AWS Chatbot. */
+  readonly slackChannel?: SlackChannelOptions;
   /** The `team` tag on every resource. */
   readonly team: string;
   /** The `environment` tag on every resource. */
@@ -28,10 +35,17 @@ export class BedrockCostReferenceStack extends Stack {
   public readonly alerts: CostAlertTopic;
   public readonly profiles: Readonly<Record<'supportMicro' | 'supportLite' | 'advisoryPro', CostAllocatedInferenceProfile>>;
   public readonly tagActivation: CostAllocationTagActivation;
+  public readonly dashboard: BedrockCostDashboard;
+  public readonly alarms: BedrockUsageAlarms;
+  public readonly readableAlerts: ReadableAlerts;
 
   constructor(scope: Construct, id: string, props: ReferenceStackProps) {
     super(scope, id, props);
-    this.alerts = new CostAlertTopic(this, 'CostAlerts', { emails: props.alertEmails });
+    // People read the formatted copy; the raw topic is for machines (and Slack, which formats itself).
+    this.alerts = new CostAlertTopic(this, 'CostAlerts');
+    if (props.slackChannel) {
+      this.alerts.addSlackChannel('Slack', props.slackChannel);
+    }
 
     // Every resource carries the platform's tags; each profile adds the agent it serves.
     const stackTags = CostAllocationTags.apply(this, {
@@ -64,6 +78,37 @@ export class BedrockCostReferenceStack extends Stack {
       description: 'Demo: a Lambda role allowed to call Bedrock through the advisory-pro profile only',
     });
     this.profiles.advisoryPro.grantInvoke(advisoryRole);
+
+    // Thresholds for the seed's traffic: a runaway support chatbot on Nova Micro crosses $2 an hour
+    // long before anyone reads a bill; direct calls to the models bypass the tagged profiles.
+    const targets: BedrockAlarmTarget[] = [
+      {
+        source: this.profiles.supportMicro,
+        estimatedCostPerHourAbove: { warning: 2 },
+        outputTokensAbove: { spike: 2_000_000 },
+      },
+      { source: this.profiles.supportLite, estimatedCostPerHourAbove: { warning: 2 } },
+      {
+        source: this.profiles.advisoryPro,
+        estimatedCostPerHourAbove: { warning: 5, critical: 20 },
+        throttlesAbove: { sustained: { threshold: 10, datapointsToAlarm: 2, evaluationPeriods: 3 } },
+        clientErrorRateAbove: { high: 5 },
+        latencyP90Above: { slow: Duration.seconds(10) },
+      },
+      ...[BedrockModel.NOVA_MICRO, BedrockModel.NOVA_LITE, BedrockModel.NOVA_PRO].map((model) => ({
+        source: model,
+        name: `untagged-${model.modelId.split('.')[1].replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}`,
+        estimatedCostPerHourAbove: { any: 1 },
+        runawayDetection: false,
+      })),
+    ];
+    this.dashboard = new BedrockCostDashboard(this, 'Dashboard', { targets });
+    this.alarms = new BedrockUsageAlarms(this, 'Alarms', { alertTopic: this.alerts, targets, dashboard: this.dashboard });
+    this.readableAlerts = new ReadableAlerts(this, 'ReadableAlerts', {
+      alertTopic: this.alerts,
+      emails: props.alertEmails,
+      dashboardUrl: this.dashboard.dashboardUrl,
+    });
 
     for (const [name, created] of Object.entries(this.profiles)) {
       new CfnOutput(this, `${name}ProfileArn`, { value: created.profileArn });

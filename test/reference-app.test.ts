@@ -97,10 +97,40 @@ describe('reference app', () => {
     expect(JSON.stringify(statements[1].Resource)).not.toMatch(/nova-(micro|lite)/);
   });
 
-  test('subscribes the alert emails given as context', () => {
+  test('sends readable alerts to the emails given as context', () => {
     const app = appLikeCdkSynth(join(outdir, 'emails'), { 'bedrock-cost:alertEmails': 'a@example.com, b@example.com' });
     const stack = addReferenceStack(app);
-    Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 2);
+    const template = Template.fromStack(stack);
+    const readableTopic = stack.getLogicalId(stack.readableAlerts.readableTopic.node.defaultChild as CfnElement);
+    for (const email of ['a@example.com', 'b@example.com']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: readableTopic } });
+    }
+  });
+
+  test('watches every profile and direct calls to the seed models, with a dashboard', () => {
+    const stack = addReferenceStack(appLikeCdkSynth(join(outdir, 'monitoring')));
+    const names = stack.alarms.alarms.map((alarm) => stack.resolve((alarm.node.defaultChild as CfnElement & { alarmName: string }).alarmName));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'BedrockCostReference-SupportChatbotMicro-cost-per-hour-warning',
+        'BedrockCostReference-SupportChatbotMicro-runaway-invocations',
+        'BedrockCostReference-AdvisoryPro-cost-per-hour-critical',
+        'BedrockCostReference-AdvisoryPro-latency-p90-slow',
+        'BedrockCostReference-untagged-nova-micro-v1-0-cost-per-hour-any',
+        'BedrockCostReference-untagged-nova-pro-v1-0-cost-per-hour-any',
+      ]),
+    );
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'BedrockCostReference-Dashboard' });
+  });
+
+  test('with a Slack channel in context, still has no cdk-nag findings', () => {
+    const slackOut = join(outdir, 'slack');
+    const app = appLikeCdkSynth(slackOut, { 'bedrock-cost:slackWorkspaceId': 'T0123ABCDEF', 'bedrock-cost:slackChannelId': 'C0123ABCDEF' });
+    const stack = addReferenceStack(app);
+    app.synth();
+    Template.fromStack(stack).resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
+    const report = JSON.parse(readFileSync(join(slackOut, 'validation-report.json'), 'utf8')) as ValidationReport;
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations ?? [])).toEqual([]);
   });
 
   test('cdk-nag is active: a finding fails the synth', () => {
