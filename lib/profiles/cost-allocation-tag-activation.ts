@@ -1,13 +1,12 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type CostAlertTopic } from '../alerts';
+import { createCustomResourceProvider } from '../internal/custom-resource-provider';
 import { createHandlerFunction } from '../internal/handler-function';
 import { validateTagKey } from './cost-allocation-tag-rules';
 
@@ -96,14 +95,7 @@ export class CostAllocationTagActivation extends Construct {
       });
     }
 
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.function,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
-    });
-    acknowledgeProviderFramework(provider, this.function);
+    const provider = createCustomResourceProvider(this, 'Provider', this.function, props.logRetention);
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
@@ -132,18 +124,4 @@ export class CostAllocationTagActivation extends Construct {
   public get activatedTagKeys(): string {
     return this.resource.getAttString('ActivatedTagKeys');
   }
-}
-
-/** The aws-cdk-lib provider framework brings its own function and role; say why they are fine. */
-function acknowledgeProviderFramework(provider: cr.Provider, onEvent: lambda.Function): void {
-  const stack = Stack.of(provider);
-  const onEventLogicalId: unknown = stack.resolve(stack.getLogicalId(onEvent.node.defaultChild as lambda.CfnFunction));
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'The aws-cdk-lib custom resource provider framework gives its relay function the basic Lambda logging policy.',
-  });
-  Validations.of(provider).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${String(onEventLogicalId)}.Arn>:*]`,
-    reason: 'The provider framework may invoke every version of our own onEvent function, and nothing else.',
-  });
 }
