@@ -82,6 +82,14 @@ export interface BedrockModelProps {
    */
   readonly crossRegion?: readonly (CrossRegionGeography | CrossRegionOption)[];
   /**
+   * The service name the model's spend is billed under (the `SERVICE` dimension of Cost Explorer
+   * and AWS Budgets). Amazon's and Meta's models bill under Amazon Bedrock; Anthropic's under their
+   * own marketplace names.
+   *
+   * @default 'Amazon Bedrock'
+   */
+  readonly billingServiceName?: string;
+  /**
    * The fewest tokens a prompt-cache checkpoint must cover for Bedrock to cache it.
    *
    * @default - unknown; 1,024 is the usual minimum
@@ -90,6 +98,14 @@ export interface BedrockModelProps {
 }
 
 const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9.\-_:]{0,199}$/i;
+
+/** The billing service of Amazon's own models (and of most others sold through Bedrock). */
+export const AMAZON_BEDROCK_SERVICE = 'Amazon Bedrock';
+
+/** Anthropic's models bill under their own service names, e.g. "Claude Sonnet 4.5 (Amazon Bedrock Edition)". */
+function anthropicBillingService(displayName: string): string {
+  return `${displayName} (Amazon Bedrock Edition)`;
+}
 
 const USER_SUPPLIED: PriceSource = { region: 'unknown', asOf: 'unknown', reference: 'user-supplied' };
 
@@ -158,6 +174,7 @@ export class BedrockModel {
     modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
     displayName: 'Claude 3.5 Haiku',
     vendor: ModelVendor.ANTHROPIC,
+    billingServiceName: anthropicBillingService('Claude 3.5 Haiku'),
     family: 'Claude 3.5',
     prices: {
       inputPerMillionTokens: 0.8,
@@ -172,6 +189,7 @@ export class BedrockModel {
     modelId: 'anthropic.claude-3-7-sonnet-20250219-v1:0',
     displayName: 'Claude 3.7 Sonnet',
     vendor: ModelVendor.ANTHROPIC,
+    billingServiceName: anthropicBillingService('Claude 3.7 Sonnet'),
     family: 'Claude 3.7',
     prices: {
       inputPerMillionTokens: 3,
@@ -186,6 +204,7 @@ export class BedrockModel {
     modelId: 'anthropic.claude-sonnet-4-20250514-v1:0',
     displayName: 'Claude Sonnet 4',
     vendor: ModelVendor.ANTHROPIC,
+    billingServiceName: anthropicBillingService('Claude Sonnet 4'),
     family: 'Claude 4',
     prices: {
       inputPerMillionTokens: 3,
@@ -201,6 +220,7 @@ export class BedrockModel {
     modelId: 'anthropic.claude-haiku-4-5-20251001-v1:0',
     displayName: 'Claude Haiku 4.5',
     vendor: ModelVendor.ANTHROPIC,
+    billingServiceName: anthropicBillingService('Claude Haiku 4.5'),
     family: 'Claude 4.5',
     prices: {
       inputPerMillionTokens: 1,
@@ -216,6 +236,7 @@ export class BedrockModel {
     modelId: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
     displayName: 'Claude Sonnet 4.5',
     vendor: ModelVendor.ANTHROPIC,
+    billingServiceName: anthropicBillingService('Claude Sonnet 4.5'),
     family: 'Claude 4.5',
     prices: {
       inputPerMillionTokens: 3,
@@ -282,6 +303,8 @@ export class BedrockModel {
   public readonly priceSource: PriceSource;
   public readonly crossRegionProfiles: readonly CrossRegionProfile[];
   public readonly minimumCacheCheckpointTokens?: number;
+  /** The service name the model's spend is billed under. */
+  public readonly billingServiceName: string;
   /** @internal */
   public readonly perToken: PerTokenPrices;
 
@@ -313,6 +336,7 @@ export class BedrockModel {
     this.prices = props.prices;
     this.priceSource = props.priceSource ?? USER_SUPPLIED;
     this.minimumCacheCheckpointTokens = props.minimumCacheCheckpointTokens;
+    this.billingServiceName = props.billingServiceName ?? AMAZON_BEDROCK_SERVICE;
     this.crossRegionProfiles = (props.crossRegion ?? []).map((option) => {
       const { geography, priceFactor = 1 } = typeof option === 'string' ? { geography: option } : option;
       if (!CROSS_REGION_GEOGRAPHIES.includes(geography)) {
@@ -387,6 +411,7 @@ export class BedrockModel {
       priceSource: this.priceSource,
       crossRegion: this.crossRegionProfiles.map(({ geography, priceFactor }) => ({ geography, priceFactor })),
       minimumCacheCheckpointTokens: this.minimumCacheCheckpointTokens,
+      billingServiceName: this.billingServiceName,
     };
   }
 }
