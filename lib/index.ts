@@ -2,3 +2,4 @@ export * from './pricing';
 export * from './alerts';
 export * from './monitoring';
 export * from './profiles';
+export * from './budgets';
