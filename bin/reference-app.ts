@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type SlackChannelOptions } from '../lib';
+import { BedrockCostBillingStack } from './billing-stack';
 import { BedrockCostReferenceStack } from './reference-stack';
 
 const CONTEXT_PREFIX = 'bedrock-cost:';
@@ -40,14 +41,38 @@ function slackChannel(app: App): SlackChannelOptions | undefined {
   return { slackWorkspaceId, slackChannelId };
 }
 
-/** Adds the reference stack, configured from context, to `app`, checked by cdk-nag. */
+function positiveNumber(app: App, key: string, defaultValue: number): number {
+  const value: unknown = app.node.tryGetContext(`${CONTEXT_PREFIX}${key}`) ?? defaultValue;
+  const parsed = typeof value === 'string' ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new Error(`context ${CONTEXT_PREFIX}${key} must be a number > 0, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/**
+ * Adds the reference stacks, configured from context, to `app`, checked by cdk-nag: the main
+ * stack (env-agnostic) and the billing stack (us-east-1, where Cost Explorer's resources live).
+ */
 export function addReferenceStack(app: App): BedrockCostReferenceStack {
-  const stack = new BedrockCostReferenceStack(app, string(app, 'stackName', 'BedrockCostReference'), {
+  const stackName = string(app, 'stackName', 'BedrockCostReference');
+  const alertEmails = stringList(app, 'alertEmails');
+  const team = string(app, 'team', 'platform');
+  const environment = string(app, 'environment', 'dev');
+  const stack = new BedrockCostReferenceStack(app, stackName, {
     description: 'cdk-bedrock-cost reference: Bedrock cost alerts and controls',
-    alertEmails: stringList(app, 'alertEmails'),
-    team: string(app, 'team', 'platform'),
+    alertEmails,
+    team,
     slackChannel: slackChannel(app),
-    environment: string(app, 'environment', 'dev'),
+    environment,
+  });
+  new BedrockCostBillingStack(app, `${stackName}Billing`, {
+    description: 'cdk-bedrock-cost reference: Bedrock budgets and cost anomaly detection (us-east-1)',
+    alertEmails,
+    team,
+    environment,
+    monthlyBudgetUsd: positiveNumber(app, 'monthlyBudgetUsd', 1000),
+    teamMonthlyBudgetUsd: positiveNumber(app, 'teamMonthlyBudgetUsd', 500),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;

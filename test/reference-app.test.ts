@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { addReferenceStack } from '../bin/reference-app';
 import { cfnLint, cfnLintAvailable } from './support/cfn-lint';
@@ -27,9 +27,14 @@ describe('reference app', () => {
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+  const mainTemplate = () => join(outdir, 'BedrockCostReference.template.json');
+
   test('synthesizes without AWS credentials, env-agnostic', () => {
-    expect(templates.map((path) => path.slice(outdir.length + 1))).toEqual(['BedrockCostReference.template.json']);
-    const template = JSON.parse(readFileSync(templates[0], 'utf8')) as { Resources: Record<string, { Type: string }> };
+    expect(templates.map((path) => path.slice(outdir.length + 1)).sort()).toEqual([
+      'BedrockCostReference.template.json',
+      'BedrockCostReferenceBilling.template.json',
+    ]);
+    const template = JSON.parse(readFileSync(mainTemplate(), 'utf8')) as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types).toEqual(
       expect.arrayContaining(['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'Custom::CostAllocationTagActivation']),
@@ -66,7 +71,7 @@ describe('reference app', () => {
   });
 
   test('attributes every resource: stack-wide tags, an agent tag per profile, and activation of the keys', () => {
-    const template = JSON.parse(readFileSync(templates[0], 'utf8')) as {
+    const template = JSON.parse(readFileSync(mainTemplate(), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties?: { Tags?: { Key: string; Value: string }[]; TagKeys?: string[] } }>;
     };
     const resources = Object.values(template.Resources);
@@ -95,6 +100,32 @@ describe('reference app', () => {
     const statements = Object.values(policy)[0].Properties.PolicyDocument.Statement as { Resource: unknown }[];
     expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AdvisoryPro/), 'InferenceProfileArn'] });
     expect(JSON.stringify(statements[1].Resource)).not.toMatch(/nova-(micro|lite)/);
+  });
+
+  test('a us-east-1 billing stack holds the account budget, a budget per team tag and anomaly detection', () => {
+    const app = appLikeCdkSynth(join(outdir, 'billing'), { 'bedrock-cost:monthlyBudgetUsd': '2500' });
+    addReferenceStack(app);
+    const billing = app.node.findChild('BedrockCostReferenceBilling') as Stack;
+    expect(billing.region).toBe('us-east-1');
+    const template = Template.fromStack(billing);
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({ BudgetName: 'BedrockCostReferenceBilling-AllBedrock', BudgetLimit: { Amount: 2500, Unit: 'USD' } }),
+    });
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({
+        BudgetName: 'BedrockCostReferenceBilling-Team-platform',
+        FilterExpression: { And: [Match.objectLike({ Dimensions: Match.anyValue() }), { Tags: { Key: 'team', Values: ['platform'] } }] },
+      }),
+    });
+    template.hasResourceProperties('AWS::CE::AnomalySubscription', { Frequency: 'IMMEDIATE' });
+    template.resourceCountIs('Custom::AnomalyServicesMonitor', 1);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/:\d{12}:/);
+  });
+
+  test('rejects a budget that is not a positive number', () => {
+    expect(() => addReferenceStack(appLikeCdkSynth(join(outdir, 'bad-budget'), { 'bedrock-cost:monthlyBudgetUsd': 'lots' }))).toThrow(
+      'context bedrock-cost:monthlyBudgetUsd must be a number > 0, got "lots"',
+    );
   });
 
   test('sends readable alerts to the emails given as context', () => {
