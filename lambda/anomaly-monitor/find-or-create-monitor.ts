@@ -6,21 +6,15 @@ import {
   GetAnomalyMonitorsCommand,
   type ResourceTag,
 } from '@aws-sdk/client-cost-explorer';
+import { type RetryOptions, retryingCaller } from '../shared/retry-throttled';
 
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException']);
 const UNKNOWN_MONITOR = 'UnknownMonitorException';
 
 /** A monitor of `MonitorType DIMENSIONAL` and `MonitorDimension SERVICE`: at most one per account. */
 export type ServiceMonitor = AnomalyMonitor & { readonly MonitorArn: string };
 
-export interface MonitorCallOptions {
-  /** Attempts per API call, the first included. @default 5 */
-  readonly maxAttempts?: number;
-  /** Wait before the first retry; doubles on each further retry. @default 200 */
-  readonly baseDelayMs?: number;
-  /** Injected by tests so retries do not wait. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+/** Retry settings of every Cost Explorer call. */
+export type MonitorCallOptions = RetryOptions;
 
 /**
  * Finds the account's SERVICE monitor, usually the `Default-Services-Monitor` AWS creates when
@@ -101,27 +95,4 @@ export async function deleteMonitor(
 
 function isServiceMonitor(monitor: AnomalyMonitor): monitor is ServiceMonitor {
   return monitor.MonitorType === 'DIMENSIONAL' && monitor.MonitorDimension === 'SERVICE' && !!monitor.MonitorArn;
-}
-
-/** Wraps one API call: retries throttling with exponential backoff. */
-function retryingCaller(options: MonitorCallOptions): <T>(send: () => Promise<T>) => Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 5;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`maxAttempts must be a whole number >= 1, got ${maxAttempts}`);
-  }
-
-  return async <T>(send: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        if (!(error instanceof Error) || !THROTTLING_ERRORS.has(error.name) || attempt >= maxAttempts) {
-          throw error;
-        }
-        await sleep(baseDelayMs * 2 ** (attempt - 1));
-      }
-    }
-  };
 }

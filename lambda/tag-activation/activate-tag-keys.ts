@@ -3,13 +3,12 @@ import {
   ListCostAllocationTagsCommand,
   UpdateCostAllocationTagsStatusCommand,
 } from '@aws-sdk/client-cost-explorer';
+import { type RetryOptions, retryingCaller } from '../shared/retry-throttled';
 
 /** Most keys one `UpdateCostAllocationTagsStatus` call accepts. */
 export const UPDATE_BATCH_SIZE = 20;
 /** Most keys one `ListCostAllocationTags` call accepts in `TagKeys`. */
 export const LIST_BATCH_SIZE = 100;
-
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException']);
 
 /** A key Billing did not accept yet, with its reason as Cost Explorer gave it. */
 export interface PendingTagKey {
@@ -27,14 +26,8 @@ export interface ActivationOutcome {
   readonly pending: PendingTagKey[];
 }
 
-export interface ActivationOptions {
-  /** Attempts per API call, the first included. @default 5 */
-  readonly maxAttempts?: number;
-  /** Wait before the first retry; doubles on each further retry. @default 200 */
-  readonly baseDelayMs?: number;
-  /** Injected by tests so retries do not wait. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+/** Retry settings of every Cost Explorer call. */
+export type ActivationOptions = RetryOptions;
 
 /**
  * Activates cost allocation tag keys in AWS Billing and reports what happened to each key.
@@ -48,7 +41,7 @@ export async function activateTagKeys(
   tagKeys: readonly string[],
   options: ActivationOptions = {},
 ): Promise<ActivationOutcome> {
-  const call = retryingCaller(options);
+  const call = retryingCaller(options, explainAccessDenied);
   const keys = [...new Set(tagKeys)];
 
   const active = new Set<string>();
@@ -101,37 +94,16 @@ export async function activateTagKeys(
   return { alreadyActive: keys.filter((key) => active.has(key)), activated, pending };
 }
 
-/** Wraps one API call: retries throttling with exponential backoff, explains access denied. */
-function retryingCaller(options: ActivationOptions): <T>(send: () => Promise<T>) => Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 5;
-  const baseDelayMs = options.baseDelayMs ?? 200;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`maxAttempts must be a whole number >= 1, got ${maxAttempts}`);
+/** Only the management account of an Organization, or a standalone account, may manage these tags. */
+function explainAccessDenied(error: Error): Error | undefined {
+  if (error.name !== 'AccessDeniedException') {
+    return undefined;
   }
-
-  return async <T>(send: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        if (!(error instanceof Error)) {
-          throw error;
-        }
-        if (error.name === 'AccessDeniedException') {
-          throw new Error(
-            'Cost allocation tags can be activated only from the management account of an AWS Organization ' +
-              `or from a standalone account; this account was refused (AccessDeniedException: ${error.message})`,
-            { cause: error },
-          );
-        }
-        if (!THROTTLING_ERRORS.has(error.name) || attempt >= maxAttempts) {
-          throw error;
-        }
-        await sleep(baseDelayMs * 2 ** (attempt - 1));
-      }
-    }
-  };
+  return new Error(
+    'Cost allocation tags can be activated only from the management account of an AWS Organization ' +
+      `or from a standalone account; this account was refused (AccessDeniedException: ${error.message})`,
+    { cause: error },
+  );
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
