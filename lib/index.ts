@@ -3,3 +3,4 @@ export * from './alerts';
 export * from './monitoring';
 export * from './profiles';
 export * from './budgets';
+export * from './batch';

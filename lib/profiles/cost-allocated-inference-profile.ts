@@ -280,7 +280,8 @@ function sourceArn(scope: Construct, source: InferenceSource): string {
 }
 
 /** Everything a call through the profile touches besides the profile itself. */
-function underlyingResourceArns(scope: Construct, source: InferenceSource): string[] {
+/** @internal */
+export function underlyingResourceArns(scope: Construct, source: InferenceSource): string[] {
   const modelId = source.model.modelId;
   if (source.geography === undefined) {
     return [foundationModelArn(scope, modelId)];
