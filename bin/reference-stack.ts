@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type Construct } from 'constructs';
 import {
+  BatchInferencePipeline,
   type BedrockAlarmTarget,
   BedrockCostDashboard,
   BedrockModel,
@@ -38,6 +39,7 @@ export class BedrockCostReferenceStack extends Stack {
   public readonly dashboard: BedrockCostDashboard;
   public readonly alarms: BedrockUsageAlarms;
   public readonly readableAlerts: ReadableAlerts;
+  public readonly moderationPipeline: BatchInferencePipeline;
 
   constructor(scope: Construct, id: string, props: ReferenceStackProps) {
     super(scope, id, props);
@@ -109,6 +111,14 @@ export class BedrockCostReferenceStack extends Stack {
       emails: props.alertEmails,
       dashboardUrl: this.dashboard.dashboardUrl,
     });
+
+    // The seed's nightly content moderation: posts collected all day, reviewed at batch prices.
+    this.moderationPipeline = new BatchInferencePipeline(this, 'ContentModeration', {
+      model: BedrockModel.NOVA_MICRO,
+      alertTopic: this.alerts,
+    });
+    new CfnOutput(this, 'ModerationSubmitQueueUrl', { value: this.moderationPipeline.submitQueue.queueUrl });
+    new CfnOutput(this, 'ModerationBucket', { value: this.moderationPipeline.bucket.bucketName });
 
     for (const [name, created] of Object.entries(this.profiles)) {
       new CfnOutput(this, `${name}ProfileArn`, { value: created.profileArn });

@@ -83,3 +83,11 @@ for (const { workload, microseconds } of timeEstimates()) {
 const calls = 1_000_000;
 const callMs = timeCallCosts(calls);
 console.log(`\nestimateCost, exact sum: ${calls.toLocaleString('en-US')} calls in ${callMs.toFixed(0)} ms (${((callMs * 1e6) / calls).toFixed(0)} ns a call)`);
+
+// In its own process, so the peak RSS is the packer's, not this process's (aws-cdk-lib is loaded here).
+console.log('\nBatch packer against s3rver (records of about 1 KB), own process');
+const packer = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-batch-packer.ts')], { cwd: ROOT, encoding: 'utf8' });
+console.log(packer.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+if (packer.status !== 0) {
+  throw new Error(`batch packer benchmark failed: ${packer.stderr}`);
+}
