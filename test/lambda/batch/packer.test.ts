@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type S3Event } from 'aws-lambda';
 import type * as Collector from '../../../lambda/batch-collector';
@@ -9,7 +10,7 @@ import { listKeys, readJson, readLines } from '../../../lambda/batch-shared/s3-j
 import { recordCountOf, writeStagedChunk } from '../../../lambda/batch-shared/staged-chunks';
 import { type LocalS3, startLocalS3 } from '../../support/s3rver';
 
-const FIXTURE = '/work/shared/fixtures/bedrock-batch/claude3-haiku-100.jsonl';
+const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/bedrock-batch/claude3-haiku-100.jsonl');
 const fixtureTest = existsSync(FIXTURE) ? test : test.skip;
 if (!existsSync(FIXTURE)) {
   console.warn(`Skipping the real-fixture packer test: ${FIXTURE} is absent`);
