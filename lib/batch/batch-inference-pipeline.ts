@@ -77,6 +77,12 @@ export interface BatchInferencePipelineProps {
   readonly modelInvocationType?: BatchInvocationType;
   /** How long a job may run before it is stopped (24 to 168 hours). @default Duration.hours(24) */
   readonly jobTimeout?: Duration;
+  /**
+   * Alarm when a submission waits in the queue longer than this.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxQueueAge?: Duration;
   /** Gets a summary of every batch, and the pipeline's alarms. @default - no notifications */
   readonly alertTopic?: CostAlertTopic;
   /** An existing bucket to stage in. @default - a new encrypted, versioned, TLS-only bucket */
@@ -88,6 +94,8 @@ export interface BatchInferencePipelineProps {
 }
 
 const JOB_NAME_PREFIX_MAX = 40;
+/** Where the completer publishes its per-batch metrics (lambda/batch-completer uses the same). */
+export const BATCH_METRICS_NAMESPACE = 'BedrockCost';
 
 /**
  * Collects requests during the day, runs them as Bedrock batch inference jobs (about half the
@@ -111,6 +119,8 @@ export class BatchInferencePipeline extends Construct {
   };
   /** What the jobs call, and at which prices. */
   public readonly source: InferenceSource;
+  /** Names the pipeline's jobs (`<name>-<batchId>`) and its metrics (dimension `Pipeline`). */
+  public readonly pipelineName: string;
 
   constructor(scope: Construct, id: string, props: BatchInferencePipelineProps) {
     super(scope, id);
@@ -241,8 +251,9 @@ export class BatchInferencePipeline extends Construct {
       },
       targets: [new targets.LambdaFunction(resumer, { retryAttempts: 8 })],
     });
+    this.pipelineName = jobNamePrefix;
     if (props.alertTopic) {
-      this.createAlarms(props.alertTopic);
+      this.createAlarms(props.alertTopic, props.maxQueueAge ?? Duration.hours(1));
     }
   }
 
@@ -442,7 +453,22 @@ export class BatchInferencePipeline extends Construct {
     return stateMachine;
   }
 
-  private createAlarms(alertTopic: CostAlertTopic): void {
+  /**
+   * A metric the completer publishes per batch (namespace `BedrockCost`, dimension `Pipeline`):
+   * Records, Succeeded, Restaged, Failed, InputTokens, OutputTokens, BatchCostUsd, SavedUsd.
+   */
+  public metric(metricName: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: BATCH_METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { Pipeline: this.pipelineName },
+      statistic: 'Sum',
+      period: Duration.hours(1),
+      ...options,
+    });
+  }
+
+  private createAlarms(alertTopic: CostAlertTopic, maxQueueAge: Duration): void {
     const alarms = [
       new cloudwatch.Alarm(this, 'DeadLettersNotEmpty', {
         alarmDescription: 'Batch records the collector could not stage are in the dead-letter queue; redrive them once fixed.',
@@ -460,10 +486,18 @@ export class BatchInferencePipeline extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      new cloudwatch.Alarm(this, 'RecordsFailed', {
+        alarmDescription: `Records of batch pipeline ${this.pipelineName} failed for good after all their attempts: see failed/ in the staging bucket.`,
+        metric: this.metric('Failed'),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       new cloudwatch.Alarm(this, 'SubmissionsWaiting', {
-        alarmDescription: 'Batch submissions have waited in the queue for over an hour: check the collector.',
+        alarmDescription: `Batch submissions have waited in the queue for over ${maxQueueAge.toHumanString()}: check the collector.`,
         metric: this.submitQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5) }),
-        threshold: 3600,
+        threshold: maxQueueAge.toSeconds(),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

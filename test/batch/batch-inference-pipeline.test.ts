@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
+  BATCH_METRICS_NAMESPACE,
   BatchInferencePipeline,
   type BatchInferencePipelineProps,
   BedrockModel,
@@ -10,6 +11,7 @@ import {
   InferenceSource,
   ModelVendor,
 } from '../../lib';
+import { METRICS_NAMESPACE as COMPLETER_METRICS_NAMESPACE } from '../../lambda/batch-completer';
 
 function unsynthesized(props: Partial<BatchInferencePipelineProps> = {}, env?: { account: string; region: string }) {
   const stack = new Stack(new App(), 'Moderation', { env });
@@ -138,10 +140,19 @@ describe('BatchInferencePipeline', () => {
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
       'ExecutionsFailed',
+      'Failed',
     ]);
+    const failed = alarms.find((alarm) => alarm.Properties.MetricName === 'Failed');
+    expect(failed?.Properties).toMatchObject({ Namespace: 'BedrockCost', Dimensions: [{ Name: 'Pipeline', Value: 'Moderation-Batch' }], Statistic: 'Sum' });
+    const waiting = alarms.find((alarm) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(waiting?.Properties.Threshold).toBe(3600);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertsTopic/) }]);
     }
+  });
+
+  test('alarms read the metrics the completer publishes', () => {
+    expect(BATCH_METRICS_NAMESPACE).toBe(COMPLETER_METRICS_NAMESPACE);
   });
 
   test('grantSubmit and grantReadResults', () => {
