@@ -4,3 +4,4 @@ export * from './monitoring';
 export * from './profiles';
 export * from './budgets';
 export * from './batch';
+export * from './governance';

@@ -133,6 +133,11 @@ export class TenantProfiles extends Construct {
     }
   }
 
+  /** The tenant ids, in the order given. */
+  public get tenantIds(): string[] {
+    return [...this.byTenant.keys()];
+  }
+
   /** Every profile, tenant by tenant, in the order given. */
   public get profiles(): CostAllocatedInferenceProfile[] {
     return [...this.byTenant.values()].flatMap((profiles) => [...profiles.values()]);

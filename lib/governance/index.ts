@@ -1,0 +1,2 @@
+export * from './tenant-cost-controls';
+export * from './bedrock-cost-governance';
