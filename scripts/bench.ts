@@ -91,3 +91,11 @@ console.log(packer.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join(
 if (packer.status !== 0) {
   throw new Error(`batch packer benchmark failed: ${packer.stderr}`);
 }
+
+// Also in its own process: a fresh heap for the governance synths.
+console.log('\nBedrockCostGovernance: synth time and largest stack by tenant count (two models a tenant), own process');
+const governance = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-governance.ts')], { cwd: ROOT, encoding: 'utf8' });
+console.log(governance.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+if (governance.status !== 0) {
+  throw new Error(`governance benchmark failed: ${governance.stderr}`);
+}
