@@ -2,6 +2,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type SlackChannelOptions } from '../lib';
 import { BedrockCostBillingStack } from './billing-stack';
+import { BedrockCostPlatformStack } from './platform-stack';
 import { BedrockCostReferenceStack } from './reference-stack';
 
 const CONTEXT_PREFIX = 'bedrock-cost:';
@@ -73,6 +74,11 @@ export function addReferenceStack(app: App): BedrockCostReferenceStack {
     environment,
     monthlyBudgetUsd: positiveNumber(app, 'monthlyBudgetUsd', 1000),
     teamMonthlyBudgetUsd: positiveNumber(app, 'teamMonthlyBudgetUsd', 500),
+  });
+  new BedrockCostPlatformStack(app, `${stackName}Platform`, {
+    description: 'cdk-bedrock-cost reference: a platform team governing Bedrock spend for its tenants',
+    alertEmails,
+    environment,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;

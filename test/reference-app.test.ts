@@ -5,6 +5,8 @@ import { type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { addReferenceStack } from '../bin/reference-app';
+import { type BedrockCostPlatformStack } from '../bin/platform-stack';
+import { BedrockModel } from '../lib';
 import { cfnLint, cfnLintAvailable } from './support/cfn-lint';
 import { appLikeCdkSynth } from './support/reference-app';
 
@@ -30,10 +32,14 @@ describe('reference app', () => {
   const mainTemplate = () => join(outdir, 'BedrockCostReference.template.json');
 
   test('synthesizes without AWS credentials, env-agnostic', () => {
-    expect(templates.map((path) => path.slice(outdir.length + 1)).sort()).toEqual([
+    const names = templates.map((path) => path.slice(outdir.length + 1)).sort();
+    expect(names.filter((name) => !name.includes('.nested.'))).toEqual([
       'BedrockCostReference.template.json',
       'BedrockCostReferenceBilling.template.json',
+      'BedrockCostReferencePlatform.template.json',
     ]);
+    // The platform stack's three tenants live in nested stacks, one per shard they hash to.
+    expect(names.filter((name) => name.includes('.nested.'))).toHaveLength(3);
     const template = JSON.parse(readFileSync(mainTemplate(), 'utf8')) as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types).toEqual(
@@ -120,6 +126,19 @@ describe('reference app', () => {
     template.hasResourceProperties('AWS::CE::AnomalySubscription', { Frequency: 'IMMEDIATE' });
     template.resourceCountIs('Custom::AnomalyServicesMonitor', 1);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/:\d{12}:/);
+  });
+
+  test('the platform stack governs three tenants, each with profiles, alarms and a budget', () => {
+    const app = appLikeCdkSynth(join(outdir, 'platform'));
+    addReferenceStack(app);
+    const { governance } = app.node.findChild('BedrockCostReferencePlatform') as BedrockCostPlatformStack;
+    for (const tenant of ['support', 'finance-agents', 'ecommerce']) {
+      const controls = governance.controlsOf(tenant);
+      expect(controls.profiles.profiles.length).toBeGreaterThan(0);
+      expect(controls.budget).toBeDefined();
+      expect(controls.alarms.alarms.length).toBeGreaterThan(0);
+    }
+    expect(governance.profileFor('finance-agents', BedrockModel.NOVA_MICRO).costAllocationTags).toEqual({ tenant: 'finance-agents', 'cost-center': 'cc-finance' });
   });
 
   test('rejects a budget that is not a positive number', () => {
