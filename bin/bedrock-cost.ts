@@ -1,6 +1,7 @@
 /**
  * bedrock-cost: estimate what a Bedrock workload costs per month, and what each cost-saving
- * strategy saves. `bin/bedrock-cost.js` is the executable; this module holds the logic.
+ * strategy saves; digest a week of exported Bedrock metrics. `bin/bedrock-cost.js` is the
+ * executable; this module holds the logic.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -13,11 +14,26 @@ import {
   type Usd,
   type WorkloadEstimate,
 } from '../lib/pricing';
+import { buildCostReport, parseMetricsExport, renderReport } from '../lib/reporting/report-engine';
 
 const USAGE = `Usage:
   bedrock-cost estimate <workload.json> [--json]   monthly cost and savings per strategy
+  bedrock-cost report --from-file <metrics.json> [--json]
+                                                   cost digest of exported Bedrock metrics,
+                                                   with recommendations
   bedrock-cost models [--json]                     the built-in price table
   bedrock-cost --help
+
+The metrics file of 'report' (example: examples/metrics/sample-week.json):
+  { "periodSeconds": 3600, "start": "<ISO 8601>", "end": "<ISO 8601>",
+    "current": { "MetricDataResults": [
+      { "Label": "<ModelId> <MetricName>", "Timestamps": ["<ISO 8601>", ...], "Values": [<Sum>, ...] } ] },
+    "previous": { "MetricDataResults": [...] },      optional: the same length just before start
+    "labels": { "<ModelId>": "<name>" } }            optional
+  "current" and "previous" are the output of 'aws cloudwatch get-metric-data --scan-by
+  TimestampAscending' for namespace AWS/Bedrock, dimension ModelId, statistic Sum, with each
+  query's Label set to "<ModelId> <MetricName>". MetricName: Invocations, InputTokenCount,
+  OutputTokenCount, CacheReadInputTokenCount, CacheWriteInputTokenCount (missing ones count 0).
 
 Exit status: 0 on success, 2 on bad input (the message names the field), 1 on an internal error.`;
 
@@ -122,19 +138,19 @@ function renderModels(table: PriceTable): string {
   return `USD per 1M tokens, ${source.region}, as of ${source.asOf} (${source.reference})\n\n${renderTable(rows, [0])}\n`;
 }
 
-function readWorkloadFile(path: string): unknown {
+function readJsonFile(path: string, kind: 'workload' | 'metrics'): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(code);
-    throw new UsageError(`cannot read workload file '${path}': ${reason}`);
+    throw new UsageError(`cannot read ${kind} file '${path}': ${reason}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`workload file '${path}' is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`${kind} file '${path}' is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -144,7 +160,7 @@ function estimate(args: readonly string[], json: boolean, out: Output): void {
   }
   let result: WorkloadEstimate;
   try {
-    result = compareStrategies(parseWorkload(readWorkloadFile(args[0])));
+    result = compareStrategies(parseWorkload(readJsonFile(args[0], 'workload')));
   } catch (error) {
     // WorkloadError and the pricing engine's RangeErrors describe bad input.
     if (error instanceof RangeError) {
@@ -155,23 +171,74 @@ function estimate(args: readonly string[], json: boolean, out: Output): void {
   out.write(json ? `${JSON.stringify(estimateToJson(result), null, 2)}\n` : renderEstimate(result));
 }
 
+function report(args: readonly string[], fromFile: string | undefined, json: boolean, out: Output): void {
+  if (args.length > 0) {
+    throw new UsageError(`report takes no arguments besides --from-file <metrics.json>, got '${args[0]}'`, true);
+  }
+  if (fromFile === undefined) {
+    throw new UsageError('report needs --from-file <metrics.json>', true);
+  }
+  let text: string;
+  try {
+    const metrics = parseMetricsExport(readJsonFile(fromFile, 'metrics'));
+    const result = buildCostReport(metrics.current, metrics.previous, { start: metrics.start, end: metrics.end });
+    text = json ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result);
+  } catch (error) {
+    // MetricsExportError and the report engine's RangeErrors describe bad input.
+    if (error instanceof RangeError) {
+      throw new UsageError(`invalid metrics file '${fromFile}': ${error.message}`);
+    }
+    throw error;
+  }
+  out.write(text);
+}
+
+/** Takes `--from-file <path>` or `--from-file=<path>` out of the arguments. */
+function extractFromFile(argv: readonly string[]): { rest: string[]; fromFile?: string } {
+  const rest: string[] = [];
+  let fromFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg !== '--from-file' && !arg.startsWith('--from-file=')) {
+      rest.push(arg);
+      continue;
+    }
+    if (fromFile !== undefined) {
+      throw new UsageError('--from-file given twice', true);
+    }
+    const value = arg === '--from-file' ? argv[++i] : arg.slice('--from-file='.length);
+    if (value === undefined || value === '' || value.startsWith('-')) {
+      throw new UsageError('--from-file needs a file name', true);
+    }
+    fromFile = value;
+  }
+  return { rest, fromFile };
+}
+
 /** Runs the CLI and returns its exit status. */
 export function main(argv: readonly string[], out: Output = process.stdout, err: Output = process.stderr): number {
-  const json = argv.includes('--json');
-  const help = argv.includes('--help') || argv.includes('-h');
-  const unknownFlag = argv.find((arg) => arg.startsWith('-') && !['--json', '--help', '-h'].includes(arg));
-  const [command, ...rest] = argv.filter((arg) => !arg.startsWith('-'));
   try {
+    const help = argv.includes('--help') || argv.includes('-h');
     if (help) {
       out.write(`${USAGE}\n`);
       return 0;
     }
+    const { rest: args, fromFile } = extractFromFile(argv);
+    const json = args.includes('--json');
+    const unknownFlag = args.find((arg) => arg.startsWith('-') && !['--json', '--help', '-h'].includes(arg));
+    const [command, ...rest] = args.filter((arg) => !arg.startsWith('-'));
     if (unknownFlag !== undefined) {
-      throw new UsageError(`unknown option '${unknownFlag}'; options: --json, --help`, true);
+      throw new UsageError(`unknown option '${unknownFlag}'; options: --json, --from-file, --help`, true);
+    }
+    if (fromFile !== undefined && command !== 'report') {
+      throw new UsageError('--from-file applies to the report command only', true);
     }
     switch (command) {
       case 'estimate':
         estimate(rest, json, out);
+        return 0;
+      case 'report':
+        report(rest, fromFile, json, out);
         return 0;
       case 'models':
         out.write(
@@ -181,9 +248,9 @@ export function main(argv: readonly string[], out: Output = process.stdout, err:
         );
         return 0;
       case undefined:
-        throw new UsageError('missing command: estimate or models', true);
+        throw new UsageError('missing command: estimate, report or models', true);
       default:
-        throw new UsageError(`unknown command '${command}': estimate or models`, true);
+        throw new UsageError(`unknown command '${command}': estimate, report or models`, true);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -5,3 +5,4 @@ export * from './profiles';
 export * from './budgets';
 export * from './batch';
 export * from './governance';
+export * from './reporting';

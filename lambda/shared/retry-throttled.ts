@@ -1,5 +1,5 @@
-/** Error names AWS services use for "slow down" (Cost Explorer mostly says LimitExceededException). */
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException']);
+/** Error names AWS services use for "slow down" (Cost Explorer says LimitExceededException, CloudWatch Throttling). */
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'LimitExceededException', 'TooManyRequestsException']);
 
 export interface RetryOptions {
   /** Attempts per API call, the first included. @default 5 */

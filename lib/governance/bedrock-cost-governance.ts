@@ -11,6 +11,7 @@ import { type BedrockModel, InferenceSource } from '../pricing';
 import { CostAllocationTagActivation } from '../profiles/cost-allocation-tag-activation';
 import { CostAllocationTagKey } from '../profiles/cost-allocation-tags';
 import { type CostAllocatedInferenceProfile } from '../profiles/cost-allocated-inference-profile';
+import { CostReport, type CostReportProps } from '../reporting/cost-report';
 import { type GovernanceTenant, TenantCostControls } from './tenant-cost-controls';
 
 export interface BedrockCostGovernanceProps {
@@ -27,6 +28,12 @@ export interface BedrockCostGovernanceProps {
   readonly anomalyDetection?: Omit<BedrockCostAnomalyDetectionProps, 'alertTopic'>;
   /** @default true */
   readonly dashboard?: boolean;
+  /**
+   * The weekly cost report to the alert topic, or `false` for none.
+   *
+   * @default - Mondays 08:00 UTC, no Provisioned Throughput comparison
+   */
+  readonly costReport?: false | Omit<CostReportProps, 'alertTopic'>;
   /** Activate the `tenant` and `cost-center` tag keys (management or standalone account). @default true */
   readonly activateTagKeys?: boolean;
   /** Starts every profile, alarm and budget name. @default - none */
@@ -60,6 +67,7 @@ export class BedrockCostGovernance extends Construct {
   public readonly accountBudget?: BedrockBudget;
   public readonly anomalyDetection?: BedrockCostAnomalyDetection;
   public readonly tagActivation?: CostAllocationTagActivation;
+  public readonly costReport?: CostReport;
   /** The nested stacks that hold the tenants, by shard number. */
   public readonly shards: ReadonlyMap<number, NestedStack>;
   private readonly tenantControls = new Map<string, TenantCostControls>();
@@ -137,6 +145,9 @@ export class BedrockCostGovernance extends Construct {
         tagKeys: [CostAllocationTagKey.TENANT, CostAllocationTagKey.COST_CENTER],
         alertTopic: this.topic,
       });
+    }
+    if (props.costReport !== false) {
+      this.costReport = new CostReport(this, 'CostReport', { ...props.costReport, alertTopic: this.topic });
     }
     this.node.addValidation({ validate: () => this.checkStackSizes() });
   }

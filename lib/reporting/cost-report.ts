@@ -7,14 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type CostAlertTopic } from '../alerts/cost-alert-topic';
 import { createHandlerFunction } from '../internal/handler-function';
-
-/** A Provisioned Throughput offer to compare steady traffic with. */
-export interface ProvisionedThroughputPrice {
-  /** USD per model unit per hour (no commitment, 1 month or 6 months: your choice). */
-  readonly hourlyUsdPerModelUnit: number;
-  /** Tokens per minute one model unit serves. */
-  readonly tokensPerMinutePerModelUnit: number;
-}
+import { type ProvisionedThroughputPrice } from './report-engine';
 
 export interface CostReportProps {
   /** Where the digest goes. */

@@ -59,6 +59,12 @@ describe('BedrockCostGovernance', () => {
     template.hasResourceProperties('Custom::CostAllocationTagActivation', { TagKeys: ['tenant', 'cost-center'] });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finops@example.com' });
     template.resourceCountIs('AWS::Bedrock::ApplicationInferenceProfile', 0);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 8 ? * MON *)' });
+  });
+
+  test('the weekly report can be turned off', () => {
+    const { stack } = build({ costReport: false });
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'cron(0 8 ? * MON *)' }, 0);
   });
 
   test('adding a tenant moves no existing tenant and changes none of their resources', () => {

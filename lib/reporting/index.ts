@@ -1,0 +1,2 @@
+export * from './report-engine';
+export * from './cost-report';
