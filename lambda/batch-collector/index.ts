@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type S3Event, type SQSBatchResponse, type SQSEvent } from 'aws-lambda';
 import { collectIncomingFile, collectMessages, type CollectorSettings, decodeEventKey, isIncomingFile } from './collect';
+import { positiveIntegerEnv } from '../shared/env';
 
 /**
  * The batch pipeline's front door: records arrive as SQS messages (one SubmittedRecord per body)
@@ -94,17 +95,6 @@ function settingsFromEnv(): CollectorSettings {
   };
 }
 
-function positiveIntegerEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') {
-    return fallback;
-  }
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`Environment variable ${name} must be a positive integer, got '${text}'`);
-  }
-  return value;
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

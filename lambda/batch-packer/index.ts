@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type PackLimits, packStagedRecords, type PackResult } from './pack';
+import { positiveIntegerEnv } from '../shared/env';
 
 /** Bedrock's usual quotas (per model and account): see the pipeline's props. */
 const DEFAULT_LIMITS: PackLimits = {
@@ -37,14 +38,3 @@ export const handler = async (_event?: unknown): Promise<PackResult> => {
   return result;
 };
 
-function positiveIntegerEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') {
-    return fallback;
-  }
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`Environment variable ${name} must be a positive integer, got '${text}'`);
-  }
-  return value;
-}
