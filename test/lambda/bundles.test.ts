@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+
+const LAMBDA = join(__dirname, '..', '..', 'lambda');
+const HANDLERS = readdirSync(LAMBDA).filter((name) => statSync(join(LAMBDA, name)).isDirectory() && !name.endsWith('shared'));
+
+/**
+ * Every handler bundles the way NodejsFunction bundles it (esbuild, CommonJS, minified, the AWS SDK
+ * left to the runtime), stays small, and loads: a bundle that cannot even be required would fail
+ * every invocation in Lambda.
+ */
+describe('Lambda bundles', () => {
+  let outdir: string;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'bundles-'));
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test('there is a handler folder for every function the constructs create', () => {
+    expect(HANDLERS.sort()).toEqual([
+      'alert-formatter',
+      'anomaly-monitor',
+      'batch-collector',
+      'batch-completer',
+      'batch-packer',
+      'batch-resumer',
+      'batch-submitter',
+      'cost-report',
+      'tag-activation',
+    ]);
+  });
+
+  test.each(HANDLERS)('%s bundles under 100 KB and exports a handler that loads', (name) => {
+    const outfile = join(outdir, `${name}.js`);
+    buildSync({
+      entryPoints: [join(LAMBDA, name, 'index.ts')],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      // The runtime is Node.js 24; this machine runs 20, and the bundle must load on both.
+      target: 'node20',
+      format: 'cjs',
+      external: ['@aws-sdk/*'],
+      outfile,
+      logLevel: 'silent',
+    });
+    expect(statSync(outfile).size).toBeLessThan(100 * 1024);
+    const loaded = spawnSync(
+      process.execPath,
+      ['-e', `const m = require(${JSON.stringify(outfile)}); process.stdout.write(typeof m.handler);`],
+      { cwd: join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT', NODE_PATH: join(__dirname, '..', '..', 'node_modules') } },
+    );
+    expect(loaded.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*/, '')).toBe('');
+    expect(loaded.stdout).toBe('function');
+  });
+});
