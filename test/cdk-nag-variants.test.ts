@@ -1,0 +1,74 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  AnomalyMonitorSource,
+  AnomalyAlertFrequency,
+  BatchInferencePipeline,
+  BedrockBudget,
+  BedrockCostAnomalyDetection,
+  BedrockModel,
+  BudgetActionApproval,
+  BudgetScope,
+  CostAlertTopic,
+  CostAllocatedInferenceProfile,
+  CostReport,
+  InferenceSource,
+} from '../lib';
+import { cfnLint, cfnLintAvailable } from './support/cfn-lint';
+
+interface ValidationReport {
+  readonly pluginReports: readonly { readonly violations?: readonly { ruleName: string }[] }[];
+}
+
+/**
+ * The reference app covers the defaults; this stack covers the other prop paths that create
+ * resources (hard stop, custom monitors, batch through a profile, the report with PT prices).
+ */
+describe('cdk-nag and cfn-lint on the constructs beyond the reference app', () => {
+  test('finds nothing unacknowledged', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'nag-variants-'));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Variants', { env: { region: 'us-east-1', account: '111122223333' } });
+      const alertTopic = new CostAlertTopic(stack, 'Alerts', { emails: ['finops@example.com'] });
+      const appRole = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      new BedrockBudget(stack, 'HardStop', {
+        limitUsd: 100,
+        alertTopic,
+        scope: BudgetScope.costAllocationTags({ team: ['support'] }),
+        enforcement: { thresholdPercent: 100, approval: BudgetActionApproval.MANUAL, roles: [appRole] },
+      });
+      new BedrockCostAnomalyDetection(stack, 'TagMonitor', {
+        alertTopic,
+        monitor: AnomalyMonitorSource.costAllocationTag('team', ['support']),
+        frequency: AnomalyAlertFrequency.DAILY,
+        emails: ['finops@example.com'],
+        threshold: { percent: 25 },
+      });
+      const profile = new CostAllocatedInferenceProfile(stack, 'Moderation', {
+        profileName: 'moderation',
+        model: InferenceSource.crossRegion(BedrockModel.NOVA_LITE, 'us'),
+        costAllocationTags: { team: 'trust-and-safety' },
+      });
+      new BatchInferencePipeline(stack, 'Batch', { model: profile, alertTopic });
+      new CostReport(stack, 'Report', {
+        alertTopic,
+        provisionedThroughput: { 'amazon.nova-pro-v1:0': { hourlyUsdPerModelUnit: 21.18, tokensPerMinutePerModelUnit: 50_000 } },
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      app.synth();
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+      expect(report.pluginReports.flatMap((plugin) => plugin.violations ?? []).map((violation) => violation.ruleName)).toEqual([]);
+      if (cfnLintAvailable()) {
+        const templates = readdirSync(outdir).filter((file) => file.endsWith('.template.json')).map((file) => join(outdir, file));
+        expect(cfnLint(templates).filter((finding) => finding.Level === 'Error')).toEqual([]);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
