@@ -9,9 +9,9 @@ import {
   compareStrategies,
   CostStrategy,
   estimateToJson,
+  formatUsd,
   parseWorkload,
   PriceTable,
-  type Usd,
   type WorkloadEstimate,
 } from '../lib/pricing';
 import { buildCostReport, parseMetricsExport, renderReport } from '../lib/reporting/report-engine';
@@ -56,14 +56,6 @@ class UsageError extends Error {
 
 export interface Output {
   write(text: string): unknown;
-}
-
-function formatUsd(amount: Usd): string {
-  const cents = amount.toFixed(2);
-  // Tiny workloads would otherwise show as $0.00.
-  const text = cents === '0.00' && !amount.isZero() ? amount.toFixed(6) : cents;
-  const [whole, fraction] = text.split('.');
-  return `$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }
 
 function formatPercent(percent: number): string {

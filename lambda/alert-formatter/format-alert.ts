@@ -5,6 +5,7 @@
  * Nothing is dropped: a payload it cannot read, or fails to format, comes back unchanged as
  * `unrecognized` for the handler to forward as it came.
  */
+import { formatUsd } from '../../lib/pricing';
 
 export type AlertKind = 'cloudwatch-alarm' | 'budget' | 'cost-anomaly' | 'unrecognized';
 
@@ -556,9 +557,6 @@ function formatNumber(value: number, maximumFractionDigits = 6): string {
   return value.toLocaleString('en-US', { maximumFractionDigits });
 }
 
-function formatUsd(value: number): string {
-  return value.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
-}
 
 // ---------------------------------------------------------------------------------------------
 // JSON reading: a known key with an unexpected type throws, and the caller forwards the payload.

@@ -19,12 +19,11 @@ import { BedrockClient, ListInferenceProfilesCommand } from '@aws-sdk/client-bed
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type ScheduledEvent } from 'aws-lambda';
-import { type InferenceSource, PriceTable } from '../../lib/pricing';
+import { formatUsd, type InferenceSource, PriceTable } from '../../lib/pricing';
 import {
   buildCostReport,
   type CostReportDigest,
   formatChangePercent,
-  formatUsd,
   type ProvisionedThroughputPrice,
   renderReport,
 } from '../../lib/reporting/report-engine';

@@ -156,3 +156,13 @@ export class Usd {
     return this.toString();
   }
 }
+
+/** "$1,234.56"; amounts under a cent keep six decimals ("$0.000042"). */
+export function formatUsd(amount: number | Usd): string {
+  const usd = typeof amount === 'number' ? Usd.of(amount) : amount;
+  const cents = usd.toFixed(2);
+  const text = (cents === '0.00' || cents === '-0.00') && !usd.isZero() ? usd.toFixed(6) : cents;
+  const negative = text.startsWith('-');
+  const [whole, fraction] = text.replace('-', '').split('.');
+  return `${negative ? '-' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+}

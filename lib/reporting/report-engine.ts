@@ -42,6 +42,7 @@ import {
   BedrockModel,
   type CrossRegionGeography,
   estimateCost,
+  formatUsd,
   InferenceSource,
   InvocationMode,
   type PriceSource,
@@ -395,15 +396,6 @@ function onDemandCost(source: InferenceSource, totals: Totals): Usd {
   return estimateCost(source, usage);
 }
 
-/** "$1,234.56"; amounts under a cent keep six decimals ("$0.000042"). */
-export function formatUsd(amount: number | Usd): string {
-  const usd = typeof amount === 'number' ? Usd.of(amount) : amount;
-  const cents = usd.toFixed(2);
-  const text = (cents === '0.00' || cents === '-0.00') && !usd.isZero() ? usd.toFixed(6) : cents;
-  const negative = text.startsWith('-');
-  const [whole, fraction] = text.replace('-', '').split('.');
-  return `${negative ? '-' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
-}
 
 /** "+12.3%", "-4.0%". */
 export function formatChangePercent(percent: number): string {

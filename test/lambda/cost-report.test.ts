@@ -10,7 +10,8 @@ import { BedrockClient, ListInferenceProfilesCommand } from '@aws-sdk/client-bed
 import { mockClient } from 'aws-sdk-client-mock';
 import type * as CostReportHandler from '../../lambda/cost-report';
 import { listModelIds, MAX_QUERIES_PER_CALL, readUsage } from '../../lambda/cost-report/read-metrics';
-import { formatUsd, RecommendationKind, renderReport } from '../../lib/reporting/report-engine';
+import { formatUsd } from '../../lib/pricing';
+import { RecommendationKind, renderReport } from '../../lib/reporting/report-engine';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:bedrock-cost-alerts';
 const NOVA_PRO = 'amazon.nova-pro-v1:0';

@@ -1,4 +1,4 @@
-import { Usd } from '../../lib/pricing';
+import { formatUsd, Usd } from '../../lib/pricing';
 
 describe('Usd', () => {
   test('reads decimals exactly, not through their binary expansion', () => {
@@ -42,5 +42,15 @@ describe('Usd', () => {
     expect(() => Usd.of(Number.NaN)).toThrow(RangeError);
     expect(() => Usd.of(Number.POSITIVE_INFINITY)).toThrow(/not a finite number/);
     expect(() => Usd.of('12,50')).toThrow(/not a decimal number/);
+  });
+});
+
+describe('formatUsd', () => {
+  test('shows dollars and cents with thousands separators, and tiny amounts with six decimals', () => {
+    expect(formatUsd(Usd.of(1040))).toBe('$1,040.00');
+    expect(formatUsd(1234567.891)).toBe('$1,234,567.89');
+    expect(formatUsd(Usd.of('0.000042'))).toBe('$0.000042');
+    expect(formatUsd(-5)).toBe('-$5.00');
+    expect(formatUsd(0)).toBe('$0.00');
   });
 });
