@@ -118,14 +118,15 @@ function validEvent(event: unknown): CompleterEvent {
     typeof fields.batchId !== 'string' ||
     fields.batchId === '' ||
     !isTerminalJobStatus(fields.status) ||
-    !(fields.jobArn === undefined || typeof fields.jobArn === 'string')
+    // null: a timed-out wait whose job ARN was never recorded.
+    !(fields.jobArn === undefined || fields.jobArn === null || typeof fields.jobArn === 'string')
   ) {
     throw new Error(
       `Expected { batchId, jobArn?, status } with status one of ${TERMINAL_JOB_STATUSES.join(', ')}, ` +
         `got ${String(JSON.stringify(event)).slice(0, 500)}`,
     );
   }
-  return { batchId: fields.batchId, jobArn: fields.jobArn, status: fields.status };
+  return { batchId: fields.batchId, jobArn: typeof fields.jobArn === 'string' ? fields.jobArn : undefined, status: fields.status };
 }
 
 function maxAttempts(): number {

@@ -38,7 +38,8 @@ export const handler = async (event: SubmitterEvent): Promise<unknown> => {
   if (event.action === 'stop') {
     const jobArn = await stopBatchJob(bedrock, s3, required('BUCKET'), event.batchId);
     logger.warn('The wait for the batch job timed out; stopped the job', { batchId: event.batchId, jobArn });
-    return { batchId: event.batchId, jobArn, status: 'Stopped' };
+    // null, not undefined: the state machine reads $.job.jobArn, and JSON drops undefined keys.
+    return { batchId: event.batchId, jobArn: jobArn ?? null, status: 'Stopped' };
   }
   const outcome = await submitBatchJob(bedrock, s3, event, config());
   if (outcome.kind === 'duplicate' || outcome.kind === 'empty') {

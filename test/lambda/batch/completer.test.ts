@@ -722,6 +722,14 @@ describe('batch completer handler', () => {
     await expect(handler({ batchId: 'sns-down', status: 'Failed' })).resolves.toMatchObject({ restaged: 1 });
   });
 
+  test('accepts a null jobArn, as the timeout path sends when no job ARN was recorded', async () => {
+    captureStdout();
+    await writeJob('timed-out', [staged('to-1')], {}, bucket);
+    await expect(handler({ batchId: 'timed-out', jobArn: null, status: 'Stopped' } as unknown as Parameters<typeof handler>[0])).resolves.toMatchObject({
+      restaged: 1,
+    });
+  });
+
   test('rejects an input that is not a terminal job status', async () => {
     await expect(handler({ batchId: 'b', status: 'Duplicate' } as unknown as Parameters<typeof handler>[0])).rejects.toThrow(
       /status one of Completed, PartiallyCompleted, Failed, Stopped, Expired/,
