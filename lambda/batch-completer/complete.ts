@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Logger } from '@aws-lambda-powertools/logger';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { estimateCost, type InferenceSource, InvocationMode, PriceTable, type Usd } from '../../lib/pricing';
+import { estimateCost, type InferenceSource, InvocationMode, JSON_DECIMALS, PriceTable, type Usd } from '../../lib/pricing';
 import { type FailedRecord, jobKey, partName, PREFIX, type ResultRecord, type StagedRecord } from '../batch-shared/layout';
 import { JsonlWriter, listKeys, readJson, readLines, writeJson } from '../batch-shared/s3-jsonl';
 import { stagedChunkKey, writeStagedChunk } from '../batch-shared/staged-chunks';
@@ -506,7 +506,7 @@ function summarize(
 }
 
 function dollars(amount: Usd): number {
-  return Number(amount.toFixed(6));
+  return amount.toNumber(JSON_DECIMALS);
 }
 
 /** JSONL parts `<prefix>part-00001.jsonl`, `part-00002.jsonl`, ... of at most `linesPerPart` lines; none when nothing is written. */

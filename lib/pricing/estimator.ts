@@ -1,5 +1,5 @@
 import { InferenceSource } from './inference-source';
-import { Usd } from './usd';
+import { JSON_DECIMALS, Usd } from './usd';
 import { validateWorkload, type Workload } from './workload';
 
 /** A cost-saving lever the estimator can apply to a workload. */
@@ -174,7 +174,7 @@ export interface WorkloadEstimateJson {
 
 /** Dollar figures in JSON are rounded to 1e-6 USD. */
 export function estimateToJson(estimate: WorkloadEstimate): WorkloadEstimateJson {
-  const usd = (amount: Usd) => Number(amount.toFixed(6));
+  const usd = (amount: Usd) => amount.toNumber(JSON_DECIMALS);
   return {
     name: estimate.name,
     baseline: { model: estimate.baseline.source.invocationId, monthlyUsd: usd(estimate.baseline.monthlyCost) },

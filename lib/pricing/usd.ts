@@ -62,6 +62,9 @@ function scaleByDecimal(units: bigint, parts: DecimalParts): bigint {
   return divideRoundHalfEven(product, 10n ** BigInt(-parts.exponent));
 }
 
+/** Dollar figures in JSON documents are rounded to a millionth of a dollar. */
+export const JSON_DECIMALS = 6;
+
 export class Usd {
   public static readonly ZERO = new Usd(0n);
 
@@ -141,9 +144,12 @@ export class Usd {
     return decimals === 0 ? `${sign}${whole}` : `${sign}${whole}.${fraction}`;
   }
 
-  /** The nearest double, in dollars. For display and JSON, not for further sums. */
-  public toNumber(): number {
-    return Number(this.toString());
+  /**
+   * The nearest double, in dollars, optionally rounded to `decimals` places first (as in
+   * JSON documents: 6 places, a millionth of a dollar). For display and JSON, not for sums.
+   */
+  public toNumber(decimals?: number): number {
+    return Number(decimals === undefined ? this.toString() : this.toFixed(decimals));
   }
 
   /** The exact amount in dollars, without trailing zeros: "0.0000455". */

@@ -45,6 +45,7 @@ import {
   formatUsd,
   InferenceSource,
   InvocationMode,
+  JSON_DECIMALS,
   type PriceSource,
   PriceTable,
   type TokenUsage,
@@ -373,7 +374,7 @@ function divideUsd(amount: Usd, divisor: bigint): Usd {
 }
 
 function toNumber(amount: Usd): number {
-  return Number(amount.toFixed(6));
+  return amount.toNumber(JSON_DECIMALS);
 }
 
 function percentChange(current: Usd, previous: Usd): number | undefined {
