@@ -1,0 +1,197 @@
+/**
+ * The contracts of the routing handlers: the HTTP request and response of the router, what the
+ * router sends each tier's agent and what an agent answers, and the configuration file the
+ * ModelRouter construct writes next to each bundle. lib/routing builds these shapes at synth
+ * time; lambda/router and lambda/router-agent read them at run time.
+ */
+import { type ModelPrices } from '../pricing';
+
+export type ChatRole = 'user' | 'assistant';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+/** Token counts as Converse reports them; absent cache counts are 0. */
+export interface UsageJson {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens: number;
+  readonly cacheWriteInputTokens: number;
+}
+
+/** The body a client POSTs to the router's Function URL. Exactly one of `prompt` and `messages`. */
+export interface RouterRequest {
+  readonly prompt?: string;
+  /** Alternating turns starting and ending with `user`. */
+  readonly messages?: readonly ChatMessage[];
+  /** Scopes the response cache: tenants never share entries unless the cache is configured to. */
+  readonly tenantId?: string;
+  /** Forces a tier (no classification, no escalation). */
+  readonly tier?: string;
+  /** Capped at the tier's maxTokens. */
+  readonly maxTokens?: number;
+  /** false skips the response cache for this request (neither read nor written). @default true */
+  readonly cache?: boolean;
+}
+
+/** The router's 200 body. Dollar figures are numbers of USD. */
+export interface RouterResponse {
+  readonly answer: string;
+  readonly tier: string;
+  /** The model that answered: a foundation model id or cross-region profile id. */
+  readonly modelId: string;
+  readonly cached: boolean;
+  readonly escalated: boolean;
+  /** Tokens this request consumed, classifier and escalated calls included; all 0 on a cache hit. */
+  readonly usage: UsageJson;
+  /** What this request cost: classifier, every agent call; 0 on a cache hit. */
+  readonly costUsd: number;
+  /** What the answering call would have cost on the baseline model (all its input tokens uncached). */
+  readonly baselineCostUsd: number;
+  /** baselineCostUsd - costUsd; negative when routing cost more than the baseline. */
+  readonly savedUsd: number;
+  readonly latencyMs: number;
+}
+
+export type RouterErrorCode =
+  // 4xx: the request
+  | 'MethodNotAllowed'
+  | 'BodyTooLarge'
+  | 'InvalidJson'
+  | 'InvalidRequest'
+  | 'UnknownField'
+  | 'MissingPrompt'
+  | 'EmptyPrompt'
+  | 'PromptTooLong'
+  | 'InvalidMessages'
+  | 'InvalidRole'
+  | 'UnknownTier'
+  | 'InvalidMaxTokens'
+  | 'InvalidTenantId'
+  | 'InvalidCache'
+  // upstream
+  | 'Throttled' // 429
+  | 'UpstreamError' // 502
+  | 'ServiceUnavailable' // 503
+  | 'UpstreamTimeout'; // 504
+
+/** Every non-200 body. `field` names the request field at fault (4xx only), e.g. `messages[1].role`. */
+export interface RouterErrorBody {
+  readonly error: { readonly code: RouterErrorCode; readonly message: string; readonly field?: string };
+}
+
+/** What the router sends a tier's agent Lambda (built-in or the user's function). */
+export interface AgentRequest {
+  /** Validated and trimmed; alternating turns starting and ending with `user`. */
+  readonly messages: readonly ChatMessage[];
+  /** Already capped at the tier's maxTokens. */
+  readonly maxTokens: number;
+  readonly tier: string;
+  readonly tenantId?: string;
+  /** Whether the agent may answer `{ escalate: true }`: a higher tier exists and the request may still move up. */
+  readonly canEscalate: boolean;
+  /** Milliseconds before the router gives up on this call; the agent should stop before then. */
+  readonly timeoutMs: number;
+  /** The router's request id, for correlating logs. */
+  readonly requestId: string;
+}
+
+/** An agent's answer. Usage is required so the router can price every call. */
+export type AgentResponse =
+  | {
+      readonly answer: string;
+      readonly usage: UsageJson;
+      /** true when the tier's fallback model answered (priced at its prices). */
+      readonly usedFallback?: boolean;
+      readonly stopReason?: string;
+    }
+  | {
+      /** The agent cannot answer well; the router moves the request one tier up. */
+      readonly escalate: true;
+      readonly reason?: string;
+      readonly usage: UsageJson;
+      readonly usedFallback?: boolean;
+    }
+  | {
+      readonly error: { readonly code: 'Throttled' | 'UpstreamError' | 'ServiceUnavailable' | 'Timeout'; readonly message: string };
+      /** Tokens already spent before the failure, if any. */
+      readonly usage?: UsageJson;
+    };
+
+/** The exact reply the built-in agent is told to give when it cannot answer (when canEscalate). */
+export const ESCALATE_MARKER = 'ESCALATE';
+
+/** A model as the handlers price it: the id callers pass and the prices of that source. */
+export interface PricedModelJson {
+  /** Foundation model id or cross-region profile id, e.g. `us.amazon.nova-pro-v1:0`. */
+  readonly modelId: string;
+  /** Per million tokens, already scaled for the source (e.g. +10% for a geographic Claude 4.5 profile). */
+  readonly prices: ModelPrices;
+}
+
+export interface TierConfig extends PricedModelJson {
+  readonly name: string;
+  readonly description: string;
+  readonly maxTokens: number;
+  /** Present when the tier has a fallback model. */
+  readonly fallback?: PricedModelJson;
+}
+
+export interface RoutingRuleJson {
+  readonly tier: string;
+  /** Matched case-insensitively as whole words or phrases. */
+  readonly keywords: readonly string[];
+  /** Regular expressions as `new RegExp(source, flags)`. */
+  readonly patterns: readonly { readonly source: string; readonly flags: string }[];
+}
+
+export type CacheConfig =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'dynamodb' | 'redis'; readonly ttlSeconds: number; readonly shareAcrossTenants: boolean };
+
+/** routing-config.json of the router bundle. */
+export interface RouterConfig {
+  readonly routerName: string;
+  /** Cheapest first: escalation moves one step along this list. */
+  readonly tiers: readonly TierConfig[];
+  readonly defaultTier: string;
+  readonly maxEscalations: number;
+  readonly classifier: {
+    /** Tried in order; the first match wins. Empty when the classifier is model-only. */
+    readonly rules: readonly RoutingRuleJson[];
+    /** Present when a model classifies what no rule matched. */
+    readonly model?: PricedModelJson & { readonly maxTokens: number; readonly maxInputCharacters: number };
+  };
+  readonly baseline: PricedModelJson;
+  readonly cache: CacheConfig;
+  readonly limits: { readonly maxBodyBytes: number; readonly maxPromptCharacters: number; readonly maxMessages: number };
+  readonly requestTimeoutMs: number;
+  /** Changes whenever anything that shapes answers changes, so old cache entries stop matching. */
+  readonly configVersion: string;
+}
+
+/** routing-config.json of a built-in agent bundle. */
+export interface AgentConfig {
+  readonly tier: string;
+  readonly systemPrompt: string;
+  readonly maxTokens: number;
+  /** @default - the model's default */
+  readonly temperature?: number;
+  /** Put a cache point after the system prompt (the construct sets this only where the model supports it). */
+  readonly promptCaching: boolean;
+  /** Whether the fallback model supports prompt caching. */
+  readonly fallbackPromptCaching: boolean;
+}
+
+/**
+ * Environment of the handlers, set by the construct:
+ * - both: `CONFIG_FILE` (routing-config.json, relative to LAMBDA_TASK_ROOT or absolute)
+ * - router: `AGENT_FUNCTIONS` (JSON object tier -> function name or ARN), `CLASSIFIER_MODEL_ID`
+ *   (the classifier's inference profile ARN, when it has a model), `CACHE_TABLE` (DynamoDB) or
+ *   `REDIS_URL` (`rediss://host:port` on AWS)
+ * - agent: `MODEL_ID` (the tier's profile ARN), `FALLBACK_MODEL_ID` (optional), `MAX_ATTEMPTS`
+ *   (SDK attempts per Converse call, default 3)
+ */
+export const CONFIG_FILE_NAME = 'routing-config.json';
