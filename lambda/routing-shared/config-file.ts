@@ -13,6 +13,6 @@ export function readConfigFile<T>(): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new Error(`cannot read the routing configuration ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read the routing configuration ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
