@@ -8,12 +8,14 @@ import {
   BedrockModel,
   BedrockUsageAlarms,
   CostAlertTopic,
-  CostAllocatedInferenceProfile,
+  type CostAllocatedInferenceProfile,
   CostAllocationTagActivation,
   CostAllocationTagKey,
   CostAllocationTags,
   InferenceSource,
+  ModelRouter,
   ReadableAlerts,
+  RouterClassifier,
   type SlackChannelOptions,
 } from '../lib';
 
@@ -34,12 +36,15 @@ export interface ReferenceStackProps extends StackProps {
  */
 export class BedrockCostReferenceStack extends Stack {
   public readonly alerts: CostAlertTopic;
+  /** The routers' tier profiles the alarms watch. */
   public readonly profiles: Readonly<Record<'supportMicro' | 'supportLite' | 'advisoryPro', CostAllocatedInferenceProfile>>;
   public readonly tagActivation: CostAllocationTagActivation;
   public readonly dashboard: BedrockCostDashboard;
   public readonly alarms: BedrockUsageAlarms;
   public readonly readableAlerts: ReadableAlerts;
   public readonly moderationPipeline: BatchInferencePipeline;
+  public readonly supportRouter: ModelRouter;
+  public readonly financeRouter: ModelRouter;
 
   constructor(scope: Construct, id: string, props: ReferenceStackProps) {
     super(scope, id, props);
@@ -55,22 +60,70 @@ export class BedrockCostReferenceStack extends Stack {
       environment: props.environment,
       application: 'bedrock-cost-reference',
     });
-    const profile = (name: string, model: BedrockModel | InferenceSource, agent: string) =>
-      new CostAllocatedInferenceProfile(this, name, {
-        // Profile names are unique per account and Region: the stack name keeps two copies apart.
-        profileName: `${this.stackName}-${agent}`,
-        model,
-        costAllocationTags: { [CostAllocationTagKey.AGENT]: agent },
-        description: `${agent} agent of ${this.stackName}`,
-      });
+    // The seed's customer-support chatbot: most questions are FAQ and run on Nova Micro; keywords
+    // catch the obvious ones for free, Nova Micro classifies the rest.
+    this.supportRouter = new ModelRouter(this, 'Support', {
+      tiers: [
+        {
+          name: 'faq',
+          description: 'Questions about orders, shipping, returns, accounts and opening hours that the FAQ answers',
+          model: BedrockModel.NOVA_MICRO,
+          maxTokens: 400,
+          systemPrompt: SUPPORT_FAQ_PROMPT,
+        },
+        {
+          name: 'technical',
+          description: 'Troubleshooting, error messages, integrations and how-to questions about the product',
+          model: BedrockModel.NOVA_LITE,
+          maxTokens: 1000,
+          systemPrompt: SUPPORT_TECHNICAL_PROMPT,
+        },
+      ],
+      classifier: RouterClassifier.rulesThenModel([
+        { tier: 'faq', keywords: ['opening hours', 'refund', 'return policy', 'shipping', 'reset my password'] },
+        { tier: 'technical', patterns: [/\berror\s+(code\s+)?[A-Z]*\d{3,}\b/i, /\b(api|sdk|webhook)s?\b/i] },
+      ]),
+      alertTopic: this.alerts,
+    });
+
+    // The seed's financial-services assistant: a router on Nova Micro in front of three agents.
+    this.financeRouter = new ModelRouter(this, 'Finance', {
+      tiers: [
+        {
+          name: 'faq',
+          description: 'General questions about accounts, cards, fees and branch services',
+          model: BedrockModel.NOVA_MICRO,
+          maxTokens: 400,
+          systemPrompt: FINANCE_FAQ_PROMPT,
+        },
+        {
+          name: 'transactions',
+          description: 'Questions about specific payments, transfers, statements and disputed transactions',
+          model: BedrockModel.NOVA_LITE,
+          maxTokens: 800,
+          systemPrompt: FINANCE_TRANSACTIONS_PROMPT,
+        },
+        {
+          name: 'advisory',
+          description: 'Investment, retirement, mortgage and financial planning advice',
+          model: InferenceSource.crossRegion(BedrockModel.NOVA_PRO, 'us'),
+          maxTokens: 1500,
+          systemPrompt: FINANCE_ADVISORY_PROMPT,
+          fallbackModel: BedrockModel.NOVA_PRO,
+        },
+      ],
+      classifier: RouterClassifier.model(BedrockModel.NOVA_MICRO),
+      alertTopic: this.alerts,
+    });
+    // Every agent's spend is its own line in Cost Explorer: the routers tag each tier's profile.
     this.profiles = {
-      supportMicro: profile('SupportChatbotMicro', BedrockModel.NOVA_MICRO, 'support-chatbot-micro'),
-      supportLite: profile('SupportChatbotLite', BedrockModel.NOVA_LITE, 'support-chatbot-lite'),
-      advisoryPro: profile('AdvisoryPro', InferenceSource.crossRegion(BedrockModel.NOVA_PRO, 'us'), 'advisory-pro'),
+      supportMicro: this.supportRouter.profileFor('faq'),
+      supportLite: this.supportRouter.profileFor('technical'),
+      advisoryPro: this.financeRouter.profileFor('advisory'),
     };
 
     this.tagActivation = new CostAllocationTagActivation(this, 'TagActivation', {
-      tagKeys: [...stackTags.keys, CostAllocationTagKey.AGENT],
+      tagKeys: [...stackTags.keys, CostAllocationTagKey.AGENT, CostAllocationTagKey.ROUTER],
       alertTopic: this.alerts,
     });
 
@@ -86,12 +139,14 @@ export class BedrockCostReferenceStack extends Stack {
     const targets: BedrockAlarmTarget[] = [
       {
         source: this.profiles.supportMicro,
+        name: 'SupportFaq',
         estimatedCostPerHourAbove: { warning: 2 },
         outputTokensAbove: { spike: 2_000_000 },
       },
-      { source: this.profiles.supportLite, estimatedCostPerHourAbove: { warning: 2 } },
+      { source: this.profiles.supportLite, name: 'SupportTechnical', estimatedCostPerHourAbove: { warning: 2 } },
       {
         source: this.profiles.advisoryPro,
+        name: 'FinanceAdvisory',
         estimatedCostPerHourAbove: { warning: 5, critical: 20 },
         throttlesAbove: { sustained: { threshold: 10, datapointsToAlarm: 2, evaluationPeriods: 3 } },
         clientErrorRateAbove: { high: 5 },
@@ -106,6 +161,8 @@ export class BedrockCostReferenceStack extends Stack {
     ];
     this.dashboard = new BedrockCostDashboard(this, 'Dashboard', { targets });
     this.alarms = new BedrockUsageAlarms(this, 'Alarms', { alertTopic: this.alerts, targets, dashboard: this.dashboard });
+    this.supportRouter.addToDashboard(this.dashboard);
+    this.financeRouter.addToDashboard(this.dashboard);
     this.readableAlerts = new ReadableAlerts(this, 'ReadableAlerts', {
       alertTopic: this.alerts,
       emails: props.alertEmails,
@@ -120,6 +177,9 @@ export class BedrockCostReferenceStack extends Stack {
     new CfnOutput(this, 'ModerationSubmitQueueUrl', { value: this.moderationPipeline.submitQueue.queueUrl });
     new CfnOutput(this, 'ModerationBucket', { value: this.moderationPipeline.bucket.bucketName });
 
+    new CfnOutput(this, 'SupportRouterUrl', { value: this.supportRouter.url });
+    new CfnOutput(this, 'FinanceRouterUrl', { value: this.financeRouter.url });
+
     for (const [name, created] of Object.entries(this.profiles)) {
       new CfnOutput(this, `${name}ProfileArn`, { value: created.profileArn });
     }
@@ -129,3 +189,21 @@ export class BedrockCostReferenceStack extends Stack {
     });
   }
 }
+
+// Short prompts keep the example readable; a real deployment's prompts (product facts, policies,
+// tone) pass the models' ~1,024-token minimum, and prompt caching then bills them at a quarter.
+const SUPPORT_FAQ_PROMPT =
+  'You are the customer-support assistant of an online store. Answer questions about orders, shipping, returns, ' +
+  'accounts and opening hours briefly and politely, from the store policies. Never invent order details.';
+const SUPPORT_TECHNICAL_PROMPT =
+  'You are a technical support engineer for the store platform. Diagnose problems step by step, ask for the error ' +
+  'message when it is missing, and give concrete instructions.';
+const FINANCE_FAQ_PROMPT =
+  'You answer general questions about a retail bank: accounts, cards, fees, branch services. Be brief and accurate, ' +
+  'and never give investment advice.';
+const FINANCE_TRANSACTIONS_PROMPT =
+  'You help customers understand payments, transfers, statements and disputed transactions. Explain what happened ' +
+  'and the next steps; never ask for full card numbers or passwords.';
+const FINANCE_ADVISORY_PROMPT =
+  'You are a careful financial planning assistant. Explain options, trade-offs and risks for investments, retirement ' +
+  'and mortgages, state your assumptions, and recommend speaking to a licensed adviser before acting.';

@@ -6,3 +6,4 @@ export * from './budgets';
 export * from './batch';
 export * from './governance';
 export * from './reporting';
+export * from './routing';

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: how long the reference app takes to synthesize, and how fast the estimator
- * and the per-call cost function are. Figures, not pass/fail: CI does not run this.
+ * and the per-call cost function are, the batch packer, governance at scale and the router.
+ * Figures, not pass/fail: CI does not run this.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -98,4 +99,12 @@ const governance = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-governa
 console.log(governance.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
 if (governance.status !== 0) {
   throw new Error(`governance benchmark failed: ${governance.stderr}`);
+}
+
+// The router's phases each load a handler with its own configuration: each runs in its own process.
+console.log('\nModelRouter, in process against local servers (the Bedrock stub answers at once)');
+const router = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-router.ts')], { cwd: ROOT, encoding: 'utf8' });
+console.log(router.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+if (router.status !== 0) {
+  throw new Error(`router benchmark failed: ${router.stderr}`);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
@@ -17,6 +18,9 @@ import {
   CostAllocatedInferenceProfile,
   CostReport,
   InferenceSource,
+  ModelRouter,
+  ResponseCache,
+  RouterClassifier,
 } from '../lib';
 import { cfnLint, cfnLintAvailable } from './support/cfn-lint';
 
@@ -58,6 +62,24 @@ describe('cdk-nag and cfn-lint on the constructs beyond the reference app', () =
       new CostReport(stack, 'Report', {
         alertTopic,
         provisionedThroughput: { 'amazon.nova-pro-v1:0': { hourlyUsdPerModelUnit: 21.18, tokensPerMinutePerModelUnit: 50_000 } },
+      });
+      // A router with its cache in Valkey (router in the VPC), a rules-only classifier and a fallback model.
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+      new ModelRouter(stack, 'RedisRouter', {
+        tiers: [
+          { name: 'faq', description: 'FAQ', model: BedrockModel.NOVA_MICRO, maxTokens: 300, systemPrompt: 'Answer FAQs.' },
+          {
+            name: 'expert',
+            description: 'Everything else',
+            model: InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_5, 'us'),
+            maxTokens: 2000,
+            systemPrompt: 'Answer carefully.',
+            fallbackModel: InferenceSource.crossRegion(BedrockModel.NOVA_PRO, 'us'),
+          },
+        ],
+        classifier: RouterClassifier.rules([{ tier: 'expert', patterns: [/\bwhy\b/i] }]),
+        responseCache: ResponseCache.redis({ vpc, maxDataStorageGb: 1 }),
+        alertTopic,
       });
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       app.synth();

@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { addReferenceStack } from '../bin/reference-app';
 import { type BedrockCostPlatformStack } from '../bin/platform-stack';
-import { BedrockModel } from '../lib';
+import { BedrockModel, type ModelRouter } from '../lib';
 import { cfnLint, cfnLintAvailable } from './support/cfn-lint';
 import { appLikeCdkSynth } from './support/reference-app';
 
@@ -45,7 +45,8 @@ describe('reference app', () => {
     expect(types).toEqual(
       expect.arrayContaining(['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'Custom::CostAllocationTagActivation']),
     );
-    expect(types.filter((type) => type === 'AWS::Bedrock::ApplicationInferenceProfile')).toHaveLength(3);
+    // Support: faq, technical, classifier; finance: faq, transactions, advisory, its fallback, classifier.
+    expect(types.filter((type) => type === 'AWS::Bedrock::ApplicationInferenceProfile')).toHaveLength(8);
     // No account id is baked into any ARN: the stack deploys to whichever account runs it.
     expect(JSON.stringify(template)).not.toMatch(/:\d{12}:/);
   });
@@ -93,9 +94,9 @@ describe('reference app', () => {
     const agents = resources
       .filter((resource) => resource.Type === 'AWS::Bedrock::ApplicationInferenceProfile')
       .map((profile) => profile.Properties?.Tags?.find((tag) => tag.Key === 'agent')?.Value);
-    expect(agents).toEqual(['support-chatbot-micro', 'support-chatbot-lite', 'advisory-pro']);
+    expect(agents).toEqual(['faq', 'technical', 'router', 'faq', 'transactions', 'advisory', 'advisory', 'router']);
     const activation = resources.find((resource) => resource.Type === 'Custom::CostAllocationTagActivation');
-    expect(activation?.Properties?.TagKeys).toEqual(['team', 'application', 'environment', 'agent']);
+    expect(activation?.Properties?.TagKeys).toEqual(['team', 'application', 'environment', 'agent', 'router']);
   });
 
   test('the demo role may call the advisory profile and nothing else in Bedrock', () => {
@@ -104,7 +105,7 @@ describe('reference app', () => {
       Properties: { Roles: [{ Ref: stack.getLogicalId(stack.node.findChild('AdvisoryAgentRole').node.defaultChild as CfnElement) }] },
     });
     const statements = Object.values(policy)[0].Properties.PolicyDocument.Statement as { Resource: unknown }[];
-    expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AdvisoryPro/), 'InferenceProfileArn'] });
+    expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FinanceAdvisoryProfile/), 'InferenceProfileArn'] });
     expect(JSON.stringify(statements[1].Resource)).not.toMatch(/nova-(micro|lite)/);
   });
 
@@ -162,15 +163,38 @@ describe('reference app', () => {
     const names = stack.alarms.alarms.map((alarm) => stack.resolve((alarm.node.defaultChild as CfnElement & { alarmName: string }).alarmName));
     expect(names).toEqual(
       expect.arrayContaining([
-        'BedrockCostReference-SupportChatbotMicro-cost-per-hour-warning',
-        'BedrockCostReference-SupportChatbotMicro-runaway-invocations',
-        'BedrockCostReference-AdvisoryPro-cost-per-hour-critical',
-        'BedrockCostReference-AdvisoryPro-latency-p90-slow',
+        'BedrockCostReference-SupportFaq-cost-per-hour-warning',
+        'BedrockCostReference-SupportFaq-runaway-invocations',
+        'BedrockCostReference-FinanceAdvisory-cost-per-hour-critical',
+        'BedrockCostReference-FinanceAdvisory-latency-p90-slow',
         'BedrockCostReference-untagged-nova-micro-v1-0-cost-per-hour-any',
         'BedrockCostReference-untagged-nova-pro-v1-0-cost-per-hour-any',
       ]),
     );
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'BedrockCostReference-Dashboard' });
+  });
+
+  test("routes the seed's two examples: the support chatbot and the financial agents, with caching on", () => {
+    const stack = addReferenceStack(appLikeCdkSynth(join(outdir, 'routing')));
+    const tiers = (router: ModelRouter) => router.tierNames.map((tier) => `${tier}:${router.profileFor(tier).source.invocationId}`);
+    expect(tiers(stack.supportRouter)).toEqual(['faq:amazon.nova-micro-v1:0', 'technical:amazon.nova-lite-v1:0']);
+    expect(tiers(stack.financeRouter)).toEqual([
+      'faq:amazon.nova-micro-v1:0',
+      'transactions:amazon.nova-lite-v1:0',
+      'advisory:us.amazon.nova-pro-v1:0',
+    ]);
+    expect(stack.financeRouter.classifierProfile?.model).toBe(BedrockModel.NOVA_MICRO);
+    const template = Template.fromStack(stack);
+    // A response cache per router, prompt caching in every Nova agent, an escalation alarm each.
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::Lambda::Url', 2);
+    template.allResourcesProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    expect(stack.supportRouter.escalationRateAlarm.node.defaultChild).toBeDefined();
+    const dashboard = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain(`Router ${stack.supportRouter.routerName}: USD per hour: spent, baseline, saved`);
+    expect(dashboard).toContain(`Router ${stack.financeRouter.routerName}: requests per hour by tier`);
+    template.hasOutput('SupportRouterUrl', {});
+    template.hasOutput('FinanceRouterUrl', {});
   });
 
   test('with a Slack channel in context, still has no cdk-nag findings', () => {

@@ -11,6 +11,8 @@ export enum CostAllocationTagKey {
   TENANT = 'tenant',
   /** Set on each routing tier's profile, so Cost Explorer shows spend per agent. */
   AGENT = 'agent',
+  /** Set on every profile a `ModelRouter` creates: the router's name. */
+  ROUTER = 'router',
 }
 
 export interface CostAllocationTagsProps {

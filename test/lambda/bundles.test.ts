@@ -29,6 +29,8 @@ describe('Lambda bundles', () => {
       'batch-resumer',
       'batch-submitter',
       'cost-report',
+      'router',
+      'router-agent',
       'tag-activation',
     ]);
   });

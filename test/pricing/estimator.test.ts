@@ -47,6 +47,31 @@ describe('compareStrategies on the seed scenarios', () => {
     expect(estimate.savingsPercent).toBe(80.1);
   });
 
+  test('the reference support router, with its caches: routing, prompt caching and a 15% response cache save 96.97%', () => {
+    const estimate = estimateExample('customer-support-router.json');
+    // Pro: 1,500 x 0.80 + 200 x 3.20 = 1,840e-6 a request; x 1M = $1,840.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('1840');
+    // 85% of requests reach the router and a model. Router: 150 x 0.035 + 5 x 0.14 = 5.95e-6.
+    // Micro, 1,200 cached of 1,500: hit 300 x 0.035 + 1,200 x 0.00875 + 200 x 0.14 = 49; miss 1,500 x 0.035 + 28 = 80.5;
+    // 90% hits -> 52.15. Lite: hit 18 + 18 + 48 = 84; miss 90 + 48 = 138 -> 89.4.
+    // 0.8 x 52.15 + 0.2 x 89.4 = 59.6; (59.6 + 5.95) x 850,000 / 1e6 = $55.7175.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('55.7175');
+    expect(estimate.savingsPercent).toBe(96.97);
+  });
+
+  test('the reference financial router, with its caches, saves 87.42%', () => {
+    const estimate = estimateExample('financial-services-router.json');
+    // Pro: 1,800 x 0.80 + 300 x 3.20 = 2,400e-6; x 2M = $4,800.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('4800');
+    // 95% reach a model. Router 200 x 0.035 + 5 x 0.14 = 7.7. 1,500 of 1,800 cached, 90% hits:
+    // Micro hit 10.5 + 13.125 + 42 = 65.625, miss 63 + 42 = 105 -> 69.5625;
+    // Lite hit 18 + 22.5 + 72 = 112.5, miss 108 + 72 = 180 -> 119.25;
+    // Pro hit 240 + 300 + 960 = 1,500, miss 1,440 + 960 = 2,400 -> 1,590.
+    // 0.6 x 69.5625 + 0.25 x 119.25 + 0.15 x 1,590 = 310.05; (310.05 + 7.7) x 1.9M / 1e6 = $603.725.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('603.725');
+    expect(estimate.savingsPercent).toBe(87.42);
+  });
+
   test('e-commerce recommendations: prompt caching and a response cache together save 59.53%', () => {
     const estimate = estimateExample('ecommerce-recommendations.json');
     // Lite: 3,000 x 0.06 + 250 x 0.24 = 240e-6 a request; x 5M = $1,200.

@@ -1,0 +1,15 @@
+export * from './router-classifier';
+export * from './response-cache';
+export * from './model-router';
+export {
+  type AgentRequest,
+  type AgentResponse,
+  type ChatMessage,
+  type ChatRole,
+  ESCALATE_MARKER,
+  type RouterErrorBody,
+  type RouterErrorCode,
+  type RouterRequest,
+  type RouterResponse,
+  type UsageJson,
+} from './contract';
