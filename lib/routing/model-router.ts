@@ -68,7 +68,7 @@ export interface RouterEscalationOptions {
    * How many times a request may move one tier up when an agent says it cannot answer; 0 turns
    * escalation off.
    *
-   * @default 1
+   * @default 1 (0 for a single tier)
    */
   readonly maxEscalations?: number;
 }
@@ -275,7 +275,8 @@ export class ModelRouter extends Construct {
     if (!tierNames.includes(defaultTier)) {
       throw new Error(`ModelRouter defaultTier '${defaultTier}' is not a tier; tiers: ${tierNames.join(', ')}`);
     }
-    const maxEscalations = integerIn(props.escalation?.maxEscalations ?? 1, 0, props.tiers.length - 1, 'ModelRouter escalation.maxEscalations');
+    // A single tier has nowhere to escalate to.
+    const maxEscalations = integerIn(props.escalation?.maxEscalations ?? Math.min(1, props.tiers.length - 1), 0, props.tiers.length - 1, 'ModelRouter escalation.maxEscalations');
     const requestTimeout = props.requestTimeout ?? Duration.seconds(30);
     const timeoutSeconds = requestTimeout.toSeconds();
     if (timeoutSeconds < 1 || timeoutSeconds > Duration.minutes(14).toSeconds()) {

@@ -246,6 +246,13 @@ describe('ModelRouter', () => {
     });
   });
 
+  test('a single tier routes everything to it, with escalation off', () => {
+    const { app, stack, router } = synth({ tiers: [FAQ], classifier: RouterClassifier.rules([{ tier: 'faq', keywords: ['hours'] }]) });
+    const config = bundledConfig<RouterConfig>(app, stack, router.routerFunction);
+    expect(config.maxEscalations).toBe(0);
+    expect(config.baseline.modelId).toBe('amazon.nova-micro-v1:0');
+  });
+
   test('a rules-only classifier creates no classifier profile and gives the router no Bedrock access', () => {
     const { stack, router, template } = synth({ classifier: RouterClassifier.rules([{ tier: 'technical', keywords: ['error'] }]) });
     template.resourceCountIs('AWS::Bedrock::ApplicationInferenceProfile', 2);
