@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type APIGatewayProxyStructuredResultV2, type LambdaFunctionURLEvent } from 'aws-lambda';
-import { buildSync } from 'esbuild';
 import { BedrockModel } from '../lib/pricing';
 import { type AgentConfig, type CacheConfig, type RouterConfig } from '../lib/routing/contract';
 import { startBedrockStub } from '../test/support/bedrock-stub';
 import { startDynalite } from '../test/support/dynalite';
+import { bundleHandler } from '../test/support/handler-bundle';
 import { startLambdaStub } from '../test/support/lambda-stub';
 import { startRedisServer } from '../test/support/redis-server';
 
@@ -182,17 +182,7 @@ function bundles(): void {
   try {
     for (const name of ['router', 'router-agent']) {
       const outfile = join(outdir, `${name}.js`);
-      buildSync({
-        entryPoints: [join(ROOT, 'lambda', name, 'index.ts')],
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        external: ['@aws-sdk/*'],
-        outfile,
-        logLevel: 'silent',
-      });
+      bundleHandler(name, outfile);
       // A fresh process per load: the time is the module's cold init (its SDK clients included), as Lambda sees it.
       const loads: number[] = [];
       for (let run = 0; run < 10; run++) {

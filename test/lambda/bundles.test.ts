@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleHandler, LAMBDA_ROOT } from '../support/handler-bundle';
 
-const LAMBDA = join(__dirname, '..', '..', 'lambda');
-const HANDLERS = readdirSync(LAMBDA).filter((name) => statSync(join(LAMBDA, name)).isDirectory() && !name.endsWith('shared'));
+const HANDLERS = readdirSync(LAMBDA_ROOT).filter((name) => statSync(join(LAMBDA_ROOT, name)).isDirectory() && !name.endsWith('shared'));
 
 /**
  * Every handler bundles the way NodejsFunction bundles it (esbuild, CommonJS, minified, the AWS SDK
@@ -37,18 +36,7 @@ describe('Lambda bundles', () => {
 
   test.each(HANDLERS)('%s bundles under 100 KB and exports a handler that loads', (name) => {
     const outfile = join(outdir, `${name}.js`);
-    buildSync({
-      entryPoints: [join(LAMBDA, name, 'index.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      // The runtime is Node.js 24; this machine runs 20, and the bundle must load on both.
-      target: 'node20',
-      format: 'cjs',
-      external: ['@aws-sdk/*'],
-      outfile,
-      logLevel: 'silent',
-    });
+    bundleHandler(name, outfile);
     expect(statSync(outfile).size).toBeLessThan(100 * 1024);
     const loaded = spawnSync(
       process.execPath,

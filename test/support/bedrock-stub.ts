@@ -1,5 +1,5 @@
 import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { type AddressInfo } from 'node:net';
+import { listenLocally, pointSdkAt } from './local-endpoint';
 
 /** One Converse request as the stub received it. */
 export interface ConverseCall {
@@ -100,15 +100,8 @@ export async function startBedrockStub(fallback: StubReply = { kind: 'answer', t
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: endpoint,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'STUB',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'STUB',
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  });
+  const endpoint = await listenLocally(server);
+  pointSdkAt('AWS_ENDPOINT_URL_BEDROCK_RUNTIME', endpoint);
   return {
     endpoint,
     calls,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { type AddressInfo, type Server } from 'node:net';
+import { type Server } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { listenLocally, pointSdkAt } from './local-endpoint';
 
 /** dynalite ships no types: the factory returns a plain Node server. */
 type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -21,18 +22,8 @@ export interface LocalDynamoDb {
  */
 export async function startDynalite(table = 'router-cache'): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'DYNALITE',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'DYNALITE',
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  });
+  const endpoint = await listenLocally(server);
+  pointSdkAt('AWS_ENDPOINT_URL_DYNAMODB', endpoint);
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
   await client.send(
     new CreateTableCommand({

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { listenLocally, pointSdkAt } from './local-endpoint';
 
 /** A function the stub runs for an Invoke call: receives the parsed payload, returns the result. */
 export type StubFunction = (payload: unknown) => unknown;
@@ -63,15 +63,8 @@ export async function startLambdaStub(functions: Record<string, StubFunction> = 
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_LAMBDA: endpoint,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'STUB',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'STUB',
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  });
+  const endpoint = await listenLocally(server);
+  pointSdkAt('AWS_ENDPOINT_URL_LAMBDA', endpoint);
   return {
     endpoint,
     calls,
