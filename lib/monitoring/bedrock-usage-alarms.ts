@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Usd } from '../pricing';
 import { type BedrockMetrics } from './bedrock-metrics';
 import { type BedrockCostDashboard } from './bedrock-cost-dashboard';
+import { normalizeAlarmThreshold, type NormalizedThreshold } from './alarm-threshold';
 import { type MonitoredSource, resolveTarget, type ResolvedTarget } from './monitoring-target';
 
 /** A static threshold, with how long it must be breached. */
@@ -128,13 +129,6 @@ const DEFAULT_PERIOD = Duration.minutes(5);
 /** The promise of this construct: a runaway is reported within 15 minutes. */
 export const MAX_RUNAWAY_DETECTION_DELAY = Duration.minutes(15);
 const ALARM_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-interface NormalizedThreshold {
-  readonly threshold: number;
-  readonly period: Duration;
-  readonly datapointsToAlarm: number;
-  readonly evaluationPeriods: number;
-}
 
 /** How one kind of alarm reads its metric and explains itself. */
 interface AlarmKind {
@@ -399,24 +393,5 @@ function normalize(value: number | AlarmThreshold, path: string, validKey: boole
   if (!validKey) {
     throw new Error(`${path}: alarm keys must be 1-64 letters, digits, '_' or '-'`);
   }
-  const spec = typeof value === 'number' ? { threshold: value } : value;
-  if (typeof spec.threshold !== 'number' || !Number.isFinite(spec.threshold) || spec.threshold <= 0) {
-    throw new Error(`${path}: threshold must be a number > 0, got ${String(spec.threshold)}`);
-  }
-  const period = spec.period ?? DEFAULT_PERIOD;
-  const seconds = period.toSeconds();
-  if (seconds < 60 || seconds % 60 !== 0) {
-    throw new Error(`${path}: period must be a whole number of minutes (a multiple of 60 seconds), got ${seconds} seconds`);
-  }
-  const datapointsToAlarm = spec.datapointsToAlarm ?? 1;
-  const evaluationPeriods = spec.evaluationPeriods ?? datapointsToAlarm;
-  if (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1) {
-    throw new Error(`${path}: datapointsToAlarm must be a whole number >= 1, got ${datapointsToAlarm}`);
-  }
-  if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < datapointsToAlarm) {
-    throw new Error(
-      `${path}: evaluationPeriods must be a whole number >= datapointsToAlarm (${datapointsToAlarm}), got ${evaluationPeriods}`,
-    );
-  }
-  return { threshold: spec.threshold, period, datapointsToAlarm, evaluationPeriods };
+  return normalizeAlarmThreshold(value, path, DEFAULT_PERIOD);
 }

@@ -12,13 +12,16 @@ import {
   type TierConfig,
 } from './contract';
 import { createHandlerFunction } from '../internal/handler-function';
+import { integerIn } from '../internal/validate';
+import { normalizeAlarmThreshold } from '../monitoring/alarm-threshold';
 import { type BedrockCostDashboard } from '../monitoring/bedrock-cost-dashboard';
+import { type AlarmThreshold } from '../monitoring/bedrock-usage-alarms';
 import { type BedrockModel, InferenceSource } from '../pricing';
 import { validateCostAllocationTags } from '../profiles/cost-allocation-tag-rules';
 import { CostAllocationTagKey } from '../profiles/cost-allocation-tags';
 import { CostAllocatedInferenceProfile } from '../profiles/cost-allocated-inference-profile';
 import { ResponseCache } from './response-cache';
-import { integerIn, RouterClassifier } from './router-classifier';
+import { RouterClassifier } from './router-classifier';
 
 /** One tier of a router: a model, its limits and the agent that answers through it. */
 export interface RouterTier {
@@ -94,22 +97,6 @@ export interface RouterLimits {
   readonly maxMessages?: number;
 }
 
-export interface EscalationRateAlarmOptions {
-  /**
-   * Escalations per 100 answered requests that raise the alarm: a cheap tier that escalates this
-   * often costs more than it saves.
-   *
-   * @default 20
-   */
-  readonly thresholdPercent?: number;
-  /** @default Duration.minutes(5) */
-  readonly period?: Duration;
-  /** @default 2 */
-  readonly datapointsToAlarm?: number;
-  /** @default 3 */
-  readonly evaluationPeriods?: number;
-}
-
 export interface ModelRouterProps {
   /**
    * Names the router in profile names (`<routerName>-<tier>`), metrics (the `Router` dimension)
@@ -163,9 +150,12 @@ export interface ModelRouterProps {
    */
   readonly alertTopic?: cloudwatch.IAlarmAction;
   /**
-   * @default - on, with the default options
+   * When the escalation-rate alarm fires: `threshold` is escalations per 100 answered requests
+   * (up to 100). A cheap tier that escalates this often costs more than it saves.
+   *
+   * @default - above 20, in 2 of 3 five-minute periods
    */
-  readonly escalationRateAlarm?: EscalationRateAlarmOptions;
+  readonly escalationRateAlarm?: Partial<AlarmThreshold>;
   /**
    * A dashboard to add the router's row to: requests per tier, cache hits and escalations, dollars
    * spent and saved, routing latency.
@@ -527,18 +517,14 @@ export class ModelRouter extends Construct {
     });
   }
 
-  private createEscalationRateAlarm(options: EscalationRateAlarmOptions): cloudwatch.Alarm {
-    const threshold = options.thresholdPercent ?? 20;
-    if (!(threshold > 0 && threshold <= 100)) {
-      throw new Error(`ModelRouter escalationRateAlarm.thresholdPercent must be > 0 and <= 100, got ${threshold}`);
-    }
-    const period = options.period ?? Duration.minutes(5);
-    const datapointsToAlarm = options.datapointsToAlarm ?? 2;
-    const evaluationPeriods = options.evaluationPeriods ?? 3;
-    if (datapointsToAlarm < 1 || evaluationPeriods < datapointsToAlarm) {
-      throw new Error(
-        `ModelRouter escalationRateAlarm: datapointsToAlarm (${datapointsToAlarm}) must be >= 1 and <= evaluationPeriods (${evaluationPeriods})`,
-      );
+  private createEscalationRateAlarm(options: Partial<AlarmThreshold>): cloudwatch.Alarm {
+    const { threshold, period, datapointsToAlarm, evaluationPeriods } = normalizeAlarmThreshold(
+      { threshold: 20, datapointsToAlarm: 2, evaluationPeriods: 3, ...options },
+      'ModelRouter escalationRateAlarm',
+      Duration.minutes(5),
+    );
+    if (threshold > 100) {
+      throw new Error(`ModelRouter escalationRateAlarm: threshold is a percentage of requests, at most 100, got ${threshold}`);
     }
     return new cloudwatch.Alarm(this, 'EscalationRateAlarm', {
       alarmDescription:

@@ -1,3 +1,4 @@
+import { integerIn } from '../internal/validate';
 import { BedrockModel, InferenceSource } from '../pricing';
 
 /** Sends requests matching any of its keywords or patterns to a tier, at no token cost. */
@@ -112,12 +113,4 @@ function validateRule(rule: RoutingRule, path: string): void {
       throw new Error(`${path}.patterns[${index}] /${pattern.source}/${pattern.flags}: drop the g and y flags (they make test() stateful)`);
     }
   });
-}
-
-/** @internal */
-export function integerIn(value: number, min: number, max: number, name: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }

@@ -369,7 +369,9 @@ describe('ModelRouter', () => {
       ['a reserved tag', { costAllocationTags: { agent: 'x' } }, /'agent' is set by the router/],
       ['a bad router name', { routerName: 'Support_Bot' }, /routerName must be 1-30 lowercase/],
       ['a timeout over 14 minutes', { requestTimeout: Duration.minutes(15) }, /requestTimeout must be from 1 second to 14 minutes/],
-      ['an escalation threshold of 0', { escalationRateAlarm: { thresholdPercent: 0 } }, /thresholdPercent must be > 0 and <= 100, got 0/],
+      ['an escalation threshold of 0', { escalationRateAlarm: { threshold: 0 } }, /escalationRateAlarm: threshold must be a number > 0, got 0/],
+      ['an escalation threshold over 100%', { escalationRateAlarm: { threshold: 120 } }, /escalationRateAlarm: threshold is a percentage of requests, at most 100, got 120/],
+      ['an escalation period of 90 s', { escalationRateAlarm: { period: Duration.seconds(90) } }, /escalationRateAlarm: period must be a whole number of minutes/],
     ];
     test.each(cases)('%s', (_name, props, message) => {
       expect(() => synth(props)).toThrow(message);
