@@ -283,7 +283,7 @@ export class ModelRouter extends Construct {
     const promptCaching = props.promptCaching ?? true;
     this.baseline = props.baselineModel ? InferenceSource.of(props.baselineModel) : mostExpensive(props.tiers);
 
-    const profileFor = (suffix: string, agentTag: string, model: BedrockModel | InferenceSource, idPrefix: string) =>
+    const createProfile = (suffix: string, agentTag: string, model: BedrockModel | InferenceSource, idPrefix: string) =>
       new CostAllocatedInferenceProfile(this, `${idPrefix}Profile`, {
         profileName: `${this.routerName}-${suffix}`,
         model,
@@ -295,9 +295,9 @@ export class ModelRouter extends Construct {
     const tierConfigs: TierConfig[] = [];
     for (const tier of props.tiers) {
       const idPrefix = constructIdOf(tier.name);
-      const profile = profileFor(tier.name, tier.name, tier.model, idPrefix);
+      const profile = createProfile(tier.name, tier.name, tier.model, idPrefix);
       this.tierProfiles.set(tier.name, profile);
-      const fallback = tier.fallbackModel && profileFor(`${tier.name}-fallback`, tier.name, tier.fallbackModel, `${idPrefix}Fallback`);
+      const fallback = tier.fallbackModel && createProfile(`${tier.name}-fallback`, tier.name, tier.fallbackModel, `${idPrefix}Fallback`);
       if (fallback) {
         this.fallbackProfiles.set(tier.name, fallback);
       }
@@ -319,7 +319,7 @@ export class ModelRouter extends Construct {
     }
 
     if (classifier.model) {
-      this.classifierProfile = profileFor('classifier', CLASSIFIER_AGENT_TAG, classifier.model, 'Classifier');
+      this.classifierProfile = createProfile('classifier', CLASSIFIER_AGENT_TAG, classifier.model, 'Classifier');
     }
     const cache = (props.responseCache ?? ResponseCache.dynamoDb())._bind(this, this.routerName);
     const config: Omit<RouterConfig, 'configVersion'> = {
