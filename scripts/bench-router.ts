@@ -30,10 +30,16 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Results go through the real stdout; what the handlers print (logs, EMF) is formatted as in Lambda, then dropped. */
+const printResult = process.stdout.write.bind(process.stdout);
+function muteHandlerOutput(): void {
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+}
+
 function report(label: string, values: readonly number[], unit: 'ms' | 'us', target?: string): void {
   const scale = unit === 'us' ? 1000 : 1;
   const format = (ms: number) => `${(ms * scale).toFixed(unit === 'us' ? 2 : 3)} ${unit}`;
-  console.log(`${label.padEnd(44)} p50 ${format(percentile(values, 50)).padStart(11)}  p99 ${format(percentile(values, 99)).padStart(11)}  (n=${values.length})${target ? `  target: ${target}` : ''}`);
+  printResult(`${label.padEnd(44)} p50 ${format(percentile(values, 50)).padStart(11)}  p99 ${format(percentile(values, 99)).padStart(11)}  (n=${values.length})${target ? `  target: ${target}` : ''}\n`);
 }
 
 const RULES: RouterConfig['classifier']['rules'] = [
@@ -73,8 +79,6 @@ async function loadRouter(cache: CacheConfig, extraEnv: Record<string, string>):
   Object.assign(process.env, {
     CONFIG_FILE: join(dir, 'router.json'),
     AGENT_FUNCTIONS: JSON.stringify({ faq: 'faq-agent', technical: 'technical-agent' }),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
     ...extraEnv,
   });
   const { handler } = (await import('../lambda/router/index')) as { handler: Handler };
@@ -194,7 +198,7 @@ function bundles(): void {
         loads.push(Number(loaded.stdout));
       }
       const kb = statSync(outfile).size / 1024;
-      console.log(`${`${name} bundle`.padEnd(44)} ${kb.toFixed(1).padStart(6)} KB (target < 100 KB)  cold load p50 ${percentile(loads, 50).toFixed(1)} ms, max ${Math.max(...loads).toFixed(1)} ms (target < 150 ms)`);
+      printResult(`${`${name} bundle`.padEnd(44)} ${kb.toFixed(1).padStart(6)} KB (target < 100 KB)  cold load p50 ${percentile(loads, 50).toFixed(1)} ms, max ${Math.max(...loads).toFixed(1)} ms (target < 150 ms)\n`);
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -202,8 +206,9 @@ function bundles(): void {
 }
 
 async function run(phase: Phase): Promise<void> {
-  // Before any handler module loads: their loggers read it once.
-  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  // The handlers log and publish metrics as they do in Lambda (info lines, one EMF document a request).
+  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO' });
+  muteHandlerOutput();
   switch (phase) {
     case 'rules':
       return timeRules();
