@@ -590,8 +590,9 @@ function validateTiers(tiers: readonly RouterTier[]): void {
     if (!TIER_NAME_PATTERN.test(tier.name)) {
       throw new Error(`${path}.name must be 1-24 lowercase letters, digits and hyphens, starting with a letter, got '${tier.name}'`);
     }
-    if (tier.name === CLASSIFIER_AGENT_TAG) {
-      throw new Error(`${path}.name '${CLASSIFIER_AGENT_TAG}' is reserved: it tags the classifier's profile`);
+    // The classifier's profile and the fallback profiles take these names.
+    if (tier.name === CLASSIFIER_AGENT_TAG || tier.name === 'classifier' || tier.name.endsWith('-fallback')) {
+      throw new Error(`${path}.name '${tier.name}' is reserved: 'router', 'classifier' and names ending in '-fallback' name the router's own profiles`);
     }
     if (seen.has(tier.name)) {
       throw new Error(`${path}.name '${tier.name}' is used twice`);

@@ -358,6 +358,8 @@ describe('ModelRouter', () => {
       ['no tiers', { tiers: [] }, /tiers: give 1-10 tiers, got 0/],
       ['a bad tier name', { tiers: [{ ...FAQ, name: 'FAQ' }] }, /tiers\[0\]\.name must be 1-24 lowercase/],
       ['the reserved tier name', { tiers: [{ ...FAQ, name: 'router' }] }, /'router' is reserved/],
+      ['the classifier profile name as a tier', { tiers: [{ ...FAQ, name: 'classifier' }] }, /'classifier' is reserved/],
+      ['a tier named like a fallback profile', { tiers: [FAQ, { ...TECHNICAL, name: 'faq-fallback' }] }, /tiers\[1\]\.name 'faq-fallback' is reserved/],
       ['a tier twice', { tiers: [FAQ, FAQ] }, /tiers\[1\]\.name 'faq' is used twice/],
       ['a blank description', { tiers: [{ ...FAQ, description: ' ' }] }, /tiers\[0\]\.description must be 1-300/],
       ['maxTokens 0', { tiers: [{ ...FAQ, maxTokens: 0 }] }, /tiers\[0\]\.maxTokens must be a whole number from 1 to 65536, got 0/],
