@@ -27,7 +27,8 @@ import { RouterClassifier } from './router-classifier';
 export interface RouterTier {
   /**
    * 1-24 lowercase letters, digits and hyphens, starting with a letter: the classifier answers
-   * with it, clients may force it, and it becomes the `agent` cost allocation tag.
+   * with it, clients may force it, and it becomes the `agent` cost allocation tag. `router`,
+   * `classifier` and names ending in `-fallback` are taken by the router's own profiles.
    */
   readonly name: string;
   /** What the tier handles, for the classifier: 1-300 characters, e.g. "Questions answered by the FAQ". */
