@@ -12,7 +12,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type APIGatewayProxyStructuredResultV2, type Context, type LambdaFunctionURLEvent } from 'aws-lambda';
-import { type RouterConfig, type RouterErrorBody, type RouterResponse } from '../routing-shared/contract';
+import { type RouterConfig, type RouterErrorBody, type RouterResponse, ROUTER_METRICS_NAMESPACE, RouterMetric } from '../routing-shared/contract';
 import { readConfigFile } from '../routing-shared/config-file';
 import { RouterError } from './errors';
 import { parseRequest } from './request';
@@ -21,10 +21,8 @@ import { routerDeps } from './setup';
 
 export { classifyByRules, compileRules, type CompiledRule } from './classify';
 
-export const METRICS_NAMESPACE = 'BedrockCost';
-
 const logger = new Logger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
+const metrics = new Metrics({ namespace: ROUTER_METRICS_NAMESPACE });
 // Only the dimensions below: Powertools would add a `service` one by default.
 metrics.clearDefaultDimensions();
 const lambda = new LambdaClient({});
@@ -111,27 +109,27 @@ export const handler = async (event: LambdaFunctionURLEvent, context: Pick<Conte
 function publishAnswered(response: RouterResponse, classifiedBy: ClassifiedBy, tally: RequestTally, routingMs: number): void {
   metrics.addDimensions({});
   metrics.addDimensions({ Tier: response.tier });
-  metrics.addMetric('Requests', MetricUnit.Count, 1);
+  metrics.addMetric(RouterMetric.REQUESTS, MetricUnit.Count, 1);
   // Zeros too, so hit, escalation and fallback rates are averages of these.
-  metrics.addMetric('CacheHits', MetricUnit.Count, classifiedBy === 'cache' ? 1 : 0);
-  metrics.addMetric('Escalations', MetricUnit.Count, tally.escalations);
-  metrics.addMetric('ClassifierFallbacks', MetricUnit.Count, tally.classifierFallbacks);
+  metrics.addMetric(RouterMetric.CACHE_HITS, MetricUnit.Count, classifiedBy === 'cache' ? 1 : 0);
+  metrics.addMetric(RouterMetric.ESCALATIONS, MetricUnit.Count, tally.escalations);
+  metrics.addMetric(RouterMetric.CLASSIFIER_FALLBACKS, MetricUnit.Count, tally.classifierFallbacks);
   if (tally.cacheErrors > 0) {
-    metrics.addMetric('CacheErrors', MetricUnit.Count, tally.cacheErrors);
+    metrics.addMetric(RouterMetric.CACHE_ERRORS, MetricUnit.Count, tally.cacheErrors);
   }
-  metrics.addMetric('CostUsd', MetricUnit.NoUnit, response.costUsd);
-  metrics.addMetric('BaselineCostUsd', MetricUnit.NoUnit, response.baselineCostUsd);
-  metrics.addMetric('SavedUsd', MetricUnit.NoUnit, response.savedUsd);
-  metrics.addMetric('RoutingLatency', MetricUnit.Milliseconds, routingMs);
-  metrics.addMetric('Latency', MetricUnit.Milliseconds, response.latencyMs);
+  metrics.addMetric(RouterMetric.COST_USD, MetricUnit.NoUnit, response.costUsd);
+  metrics.addMetric(RouterMetric.BASELINE_COST_USD, MetricUnit.NoUnit, response.baselineCostUsd);
+  metrics.addMetric(RouterMetric.SAVED_USD, MetricUnit.NoUnit, response.savedUsd);
+  metrics.addMetric(RouterMetric.ROUTING_LATENCY, MetricUnit.Milliseconds, routingMs);
+  metrics.addMetric(RouterMetric.LATENCY, MetricUnit.Milliseconds, response.latencyMs);
   metrics.publishStoredMetrics();
 }
 
 /** Failures count under `{ Router }` only: they have no answering tier. */
 function publishFailed(error: RouterError, tally: RequestTally): void {
-  metrics.addMetric(error.isRejection ? 'RejectedRequests' : 'UpstreamErrors', MetricUnit.Count, 1);
+  metrics.addMetric(error.isRejection ? RouterMetric.REJECTED_REQUESTS : RouterMetric.UPSTREAM_ERRORS, MetricUnit.Count, 1);
   if (tally.cacheErrors > 0) {
-    metrics.addMetric('CacheErrors', MetricUnit.Count, tally.cacheErrors);
+    metrics.addMetric(RouterMetric.CACHE_ERRORS, MetricUnit.Count, tally.cacheErrors);
   }
   metrics.publishStoredMetrics();
 }

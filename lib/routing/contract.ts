@@ -120,6 +120,28 @@ export type AgentResponse =
       readonly usage?: UsageJson;
     };
 
+// The router handler publishes these; the construct's metrics, alarm and dashboard read them.
+/** Metrics the router publishes per request (namespace `BedrockCost`, dimensions `Router` and `Router`+`Tier`). */
+export enum RouterMetric {
+  REQUESTS = 'Requests',
+  CACHE_HITS = 'CacheHits',
+  ESCALATIONS = 'Escalations',
+  CLASSIFIER_FALLBACKS = 'ClassifierFallbacks',
+  COST_USD = 'CostUsd',
+  BASELINE_COST_USD = 'BaselineCostUsd',
+  SAVED_USD = 'SavedUsd',
+  /** Time in the router itself: total minus time in agents. */
+  ROUTING_LATENCY = 'RoutingLatency',
+  LATENCY = 'Latency',
+  /** 4xx answers (dimension `Router` only). */
+  REJECTED_REQUESTS = 'RejectedRequests',
+  /** 429 and 5xx answers (dimension `Router` only). */
+  UPSTREAM_ERRORS = 'UpstreamErrors',
+  CACHE_ERRORS = 'CacheErrors',
+}
+
+export const ROUTER_METRICS_NAMESPACE = 'BedrockCost';
+
 /** The exact reply the built-in agent is told to give when it cannot answer (when canEscalate). */
 export const ESCALATE_MARKER = 'ESCALATE';
 

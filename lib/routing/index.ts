@@ -7,6 +7,8 @@ export {
   type ChatMessage,
   type ChatRole,
   ESCALATE_MARKER,
+  ROUTER_METRICS_NAMESPACE,
+  RouterMetric,
   type RouterErrorBody,
   type RouterErrorCode,
   type RouterRequest,

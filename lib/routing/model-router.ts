@@ -9,6 +9,8 @@ import {
   CONFIG_FILE_NAME,
   type PricedModelJson,
   type RouterConfig,
+  ROUTER_METRICS_NAMESPACE,
+  RouterMetric,
   type TierConfig,
 } from './contract';
 import { createHandlerFunction } from '../internal/handler-function';
@@ -180,27 +182,6 @@ export interface ModelRouterProps {
    */
   readonly authType?: lambda.FunctionUrlAuthType;
 }
-
-/** Metrics the router publishes per request (namespace `BedrockCost`, dimensions `Router` and `Router`+`Tier`). */
-export enum RouterMetric {
-  REQUESTS = 'Requests',
-  CACHE_HITS = 'CacheHits',
-  ESCALATIONS = 'Escalations',
-  CLASSIFIER_FALLBACKS = 'ClassifierFallbacks',
-  COST_USD = 'CostUsd',
-  BASELINE_COST_USD = 'BaselineCostUsd',
-  SAVED_USD = 'SavedUsd',
-  /** Time in the router itself: total minus time in agents. */
-  ROUTING_LATENCY = 'RoutingLatency',
-  LATENCY = 'Latency',
-  /** 4xx answers (dimension `Router` only). */
-  REJECTED_REQUESTS = 'RejectedRequests',
-  /** 429 and 5xx answers (dimension `Router` only). */
-  UPSTREAM_ERRORS = 'UpstreamErrors',
-  CACHE_ERRORS = 'CacheErrors',
-}
-
-export const ROUTER_METRICS_NAMESPACE = 'BedrockCost';
 
 const TIER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;
 const ROUTER_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,29}$/;
