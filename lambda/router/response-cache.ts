@@ -3,6 +3,7 @@
  * small interface.
  */
 import { type TierConfig, type UsageJson } from '../routing-shared/contract';
+import { usageOf } from '../routing-shared/usage';
 
 /** What the cache keeps of an answered request. */
 export interface CacheEntry {
@@ -48,17 +49,6 @@ export function parseCacheEntry(text: string, tiers: readonly TierConfig[]): Cac
     return undefined;
   }
   const { answer, tier, modelId, escalated } = value as CacheEntry;
-  const counts = usage as unknown as UsageJson;
-  return {
-    answer,
-    tier,
-    modelId,
-    escalated,
-    usage: {
-      inputTokens: counts.inputTokens,
-      outputTokens: counts.outputTokens,
-      cacheReadInputTokens: counts.cacheReadInputTokens,
-      cacheWriteInputTokens: counts.cacheWriteInputTokens,
-    },
-  };
+  // A fresh object with exactly the four counts: a stored entry may carry more.
+  return { answer, tier, modelId, escalated, usage: usageOf(usage as Partial<UsageJson>) };
 }

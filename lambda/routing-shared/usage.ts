@@ -28,10 +28,10 @@ const pricedModels = new Map<ModelPrices, BedrockModel>();
 export function costOf(model: PricedModelJson, usage: UsageJson): Usd {
   let priced = pricedModels.get(model.prices);
   if (priced === undefined) {
-    // The model id may be a cross-region profile id, which BedrockModel does not take: the prices
-    // are already those of the source, so the id only labels errors.
+    // The prices are already those of the source, so the model only needs a name for errors; its
+    // id may be a cross-region profile id, which BedrockModel does not take as modelId.
     priced = BedrockModel.custom({
-      modelId: model.modelId.replace(/^[a-z-]+\.(?=[a-z0-9-]+\.)/, ''),
+      modelId: 'routing-priced-model',
       displayName: model.modelId,
       vendor: ModelVendor.OTHER,
       family: 'routing',
