@@ -1,5 +1,6 @@
 import { type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { ESCALATE_MARKER } from '../routing-shared/contract';
+import { describeError } from '../routing-shared/describe-error';
 
 /** What went wrong with a Converse call, as the agent contract names it. */
 export type UpstreamErrorCode = 'Throttled' | 'ServiceUnavailable' | 'UpstreamError';
@@ -24,8 +25,7 @@ export function isBusy(code: UpstreamErrorCode): boolean {
 
 /** `Name: message`, short. SDK errors carry Bedrock's message, which does not echo the prompt. */
 export function errorMessageOf(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  return describeError(error, 300);
 }
 
 /** The text blocks of the reply, joined; undefined when it has none (reasoning or tool blocks only, or no message). */

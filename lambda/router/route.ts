@@ -15,6 +15,7 @@ import {
   type TierConfig,
   type UsageJson,
 } from '../routing-shared/contract';
+import { describeError } from '../routing-shared/describe-error';
 import { addUsage, baselineCostOf, costOf, NO_USAGE } from '../routing-shared/usage';
 import { type AgentFailure } from './agents';
 import { cacheKey } from './cache-key';
@@ -299,6 +300,3 @@ export function lastUserMessage(messages: readonly ChatMessage[]): string {
   return '';
 }
 
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
