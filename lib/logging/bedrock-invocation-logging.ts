@@ -112,7 +112,7 @@ export class BedrockInvocationLogging extends Construct {
   constructor(scope: Construct, id: string, props: BedrockInvocationLoggingProps = {}) {
     super(scope, id);
     this.keyPrefix = validKeyPrefix(props.keyPrefix ?? 'bedrock');
-    const retentionDays = integerIn((props.retention ?? Duration.days(365)).toDays(), 1, 36500, 'BedrockInvocationLogging retention (days)');
+    const retentionDays = integerIn((props.retention ?? Duration.days(365)).toDays({ integral: false }), 1, 36500, 'BedrockInvocationLogging retention (days)');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.node.addValidation({ validate: () => this.checkOnePerStack() });
 
@@ -182,6 +182,10 @@ export class BedrockInvocationLogging extends Construct {
       };
     }
 
+    // Before the function, whose bundling is slow, so bad analytics props fail fast.
+    if (props.analytics !== false) {
+      this.analytics = new InvocationLogAnalytics(this, 'Analytics', { ...props.analytics, bucket: this.bucket, keyPrefix: this.keyPrefix });
+    }
     this.resource = this.configureLogging(
       { s3Config, ...(cloudWatchConfig ? { cloudWatchConfig } : {}), ...delivery },
       props.overwriteExisting ?? false,
@@ -189,9 +193,6 @@ export class BedrockInvocationLogging extends Construct {
     );
     this.replacedExisting = this.resource.getAttString('ReplacedExisting');
 
-    if (props.analytics !== false) {
-      this.analytics = new InvocationLogAnalytics(this, 'Analytics', { ...props.analytics, bucket: this.bucket, keyPrefix: this.keyPrefix });
-    }
   }
 
   private configureLogging(loggingConfig: Record<string, unknown>, overwriteExisting: boolean, logRetention?: logs.RetentionDays): CustomResource {
@@ -246,8 +247,9 @@ export class BedrockInvocationLogging extends Construct {
     if (this.bucket.policy) {
       resource.node.addDependency(this.bucket.policy);
     }
-    if (this.cloudWatchRole) {
-      resource.node.addDependency(this.cloudWatchRole);
+    const rolePolicy = this.cloudWatchRole?.node.tryFindChild('DefaultPolicy');
+    if (rolePolicy) {
+      resource.node.addDependency(rolePolicy);
     }
     return resource;
   }

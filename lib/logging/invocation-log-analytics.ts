@@ -127,7 +127,7 @@ export class InvocationLogAnalytics extends Construct {
     (props.metadataKeys ?? []).forEach((key) => validateRequestMetadataKey(key, 'InvocationLogAnalytics metadataKeys:'));
     // Athena sees the keys lowercased, so keys differing only in case are one key there.
     const metadataKeys = [...new Set((props.metadataKeys ?? [RequestMetadataKey.TENANT]).map((key) => key.toLowerCase()))];
-    const resultsDays = (props.resultsRetention ?? Duration.days(30)).toDays();
+    const resultsDays = (props.resultsRetention ?? Duration.days(30)).toDays({ integral: false });
     integerIn(resultsDays, 1, 3650, 'InvocationLogAnalytics resultsRetention (days)');
 
     this.bucket = props.bucket;
