@@ -122,6 +122,7 @@ async function onDelete(physicalResourceId: string, properties: InvocationLoggin
       throw new Error(
         `Could not restore the invocation logging configuration this stack replaced (${describeConfig(recorded.previous)}): ` +
           `${(error as Error).name}: ${(error as Error).message}. Restore or delete it by hand, then retry the deletion.`,
+        { cause: error },
       );
     }
     logger.info('Restored the invocation logging configuration this stack replaced', { logging: describeConfig(recorded.previous) });

@@ -53,7 +53,7 @@ export class InvocationLogPricing {
       try {
         table.resolve(target);
       } catch (error) {
-        throw new RangeError(`profile ${profile}: ${(error as Error).message}`);
+        throw new RangeError(`profile ${profile}: ${(error as Error).message}`, { cause: error });
       }
       this.byKey.set(profile, target);
       this.byKey.set(modelKeyOf(profile), target);
