@@ -6,7 +6,14 @@ import {
   type LoggingConfig,
   PutModelInvocationLoggingConfigurationCommand,
 } from '@aws-sdk/client-bedrock';
-import { BedrockInvocationLogging, type BedrockInvocationLoggingProps, BedrockModel, CostAllocatedInferenceProfile, InferenceSource } from '../../lib';
+import {
+  BedrockCostGovernance,
+  BedrockInvocationLogging,
+  type BedrockInvocationLoggingProps,
+  BedrockModel,
+  CostAllocatedInferenceProfile,
+  InferenceSource,
+} from '../../lib';
 import { parseLoggingConfig } from '../../lambda/invocation-logging/logging-config';
 
 function synth(props?: BedrockInvocationLoggingProps, configure?: (stack: Stack) => void): Template {
@@ -326,6 +333,35 @@ describe('BedrockInvocationLogging', () => {
     expect(() => synth({}, (stack) => new BedrockInvocationLogging(stack, 'Again', { analytics: false }))).toThrow(
       /model invocation logging is one setting per account and Region, but this stack also configures it at Logs\/Again/,
     );
+  });
+});
+
+describe('BedrockCostGovernance with invocationLogging', () => {
+  test("turns logging on and prices every tenant's profiles in the named queries", () => {
+    const stack = new Stack(new App(), 'Platform');
+    const governance = new BedrockCostGovernance(stack, 'Governance', {
+      costReport: false,
+      tenants: [
+        { id: 'support', models: [BedrockModel.NOVA_MICRO, BedrockModel.NOVA_LITE] },
+        { id: 'finance', models: [InferenceSource.crossRegion(BedrockModel.NOVA_PRO, 'us')] },
+      ],
+      invocationLogging: { overwriteExisting: true, analytics: { metadataKeys: ['tenant'] } },
+    });
+    expect(governance.invocationLogging?.node.path).toBe('Platform/Governance/InvocationLogging');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::BedrockInvocationLogging', { OverwriteExisting: 'true' });
+    const [byTenant] = Object.values(template.findResources('AWS::Athena::NamedQuery', { Properties: { Name: 'bedrock-cost-by-tenant' } })) as {
+      Properties: { QueryString: unknown };
+    }[];
+    // The profiles live in the tenants' nested stacks: their ids arrive as nested-stack outputs.
+    expect(JSON.stringify(byTenant.Properties.QueryString).match(/InferenceProfileId/g)).toHaveLength(3);
+  });
+
+  test('leaves logging off by default', () => {
+    const stack = new Stack(new App(), 'Platform');
+    const governance = new BedrockCostGovernance(stack, 'Governance', { costReport: false, tenants: [{ id: 'support', models: [BedrockModel.NOVA_MICRO] }] });
+    expect(governance.invocationLogging).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('Custom::BedrockInvocationLogging', 0);
   });
 });
 
