@@ -61,3 +61,24 @@ export function requestMetadata(entries: Readonly<Record<string, string | undefi
   }
   return count === 0 ? undefined : metadata;
 }
+
+/** What the router and its agents know about a Converse call. */
+export interface RoutingCall {
+  readonly tenantId?: string;
+  /** The router's name. */
+  readonly router?: string;
+  /** The tier that answers, or `classifier`. */
+  readonly tier: string;
+  /** The router's request id: every call one request makes shares it. */
+  readonly requestId?: string;
+}
+
+/** The `requestMetadata` the library's router and agents send with every Converse call. */
+export function routingRequestMetadata(call: RoutingCall): Record<string, string> | undefined {
+  return requestMetadata({
+    [RequestMetadataKey.TENANT]: call.tenantId,
+    [RequestMetadataKey.ROUTER]: call.router,
+    [RequestMetadataKey.TIER]: call.tier,
+    [RequestMetadataKey.REQUEST_ID]: call.requestId === '' ? undefined : call.requestId,
+  });
+}
