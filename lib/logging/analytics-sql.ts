@@ -85,7 +85,7 @@ export interface InvocationLogQueryOptions {
  * (`arn:aws:sts::<account>:assumed-role/<role>/<session>` -> `.../assumed-role/<role>`): session
  * names change per task or container and would split one workload into many principals.
  */
-export const PRINCIPAL_SQL = `regexp_replace(identity.arn, '^(arn:[^:]+:sts::[0-9]+:assumed-role/[^/]+)/.*$', '$1')`;
+export const PRINCIPAL_SQL = `regexp_replace("identity".arn, '^(arn:[^:]+:sts::[0-9]+:assumed-role/[^/]+)/.*$', '$1')`;
 
 /** The common part of every query: the price table, the records of the window, and each record's cost. */
 function pricedCalls(options: InvocationLogQueryOptions): string {
@@ -111,13 +111,13 @@ calls AS (
     ${PRINCIPAL_SQL} AS principal,
     requestmetadata AS request_metadata,
     errorcode AS error_code,
-    coalesce(input.inputtokencount, 0) AS input_tokens,
-    coalesce(output.outputtokencount, 0) AS output_tokens,
-    coalesce(input.cachereadinputtokencount, 0) AS cache_read_tokens,
-    coalesce(input.cachewriteinputtokencount, 0) AS cache_write_tokens
+    coalesce("input".inputtokencount, 0) AS input_tokens,
+    coalesce("output".outputtokencount, 0) AS output_tokens,
+    coalesce("input".cachereadinputtokencount, 0) AS cache_read_tokens,
+    coalesce("input".cachewriteinputtokencount, 0) AS cache_write_tokens
   FROM "${options.database}"."${options.table}"
   WHERE schematype = 'ModelInvocationLog'
-    AND "$path" NOT LIKE '%/data/%'
+    AND "$path" NOT LIKE '%/BedrockModelInvocationLogs/%/data/%'
     AND ${options.partitionColumn} >= date_format(current_date - INTERVAL '${options.lookbackDays}' DAY, '%Y/%m/%d')
 ),
 priced AS (

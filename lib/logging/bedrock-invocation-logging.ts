@@ -218,18 +218,17 @@ export class BedrockInvocationLogging extends Construct {
     if (this.cloudWatchRole) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.cloudWatchRole.roleArn], conditions: passToBedrock }));
     }
+    const role = fn.role as iam.IRole;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Model invocation logging is an account setting: its three actions take no resource.',
+    });
     if (overwriteExisting) {
       // Restoring a replaced configuration passes its role, which this stack does not know.
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/*`], conditions: passToBedrock }),
       );
-    }
-    if (fn.role) {
-      Validations.of(fn.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Model invocation logging is an account setting: its three actions take no resource.',
-      });
-      Validations.of(fn.role).acknowledge({
+      Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
         reason: 'With overwriteExisting, deleting the stack restores the replaced configuration, whose role is unknown at synth; only passing to Bedrock is allowed.',
       });

@@ -45,7 +45,7 @@ class SqlPricing {
       this.prices.set(key as string, usd.map((price) => (price === null ? null : Usd.of(price))));
     }
     this.modelKey = new RegExp(/regexp_extract\(c\.model_id, '([^']+)'\)/.exec(sql)?.[1] ?? 'missing');
-    const [, pattern, replacement] = /regexp_replace\(identity\.arn, '([^']+)', '([^']+)'\)/.exec(sql) ?? [];
+    const [, pattern, replacement] = /regexp_replace\("identity"\.arn, '([^']+)', '([^']+)'\)/.exec(sql) ?? [];
     this.principal = { pattern: new RegExp(pattern), replacement };
   }
 
@@ -137,11 +137,12 @@ describe('the generated SQL prices what the library prices', () => {
 });
 
 describe('the named queries', () => {
-  test('cost by day and model reads the window by partition, skips data/ objects and counts unpriced calls', () => {
+  test('cost by day and model reads the window by partition, skips the data/ objects of the hour folders and counts unpriced calls', () => {
     const sql = costByDayAndModelSql(options());
     expect(sql).toContain(`FROM "bedrock_logs"."invocations"`);
     expect(sql).toContain("AND dt >= date_format(current_date - INTERVAL '30' DAY, '%Y/%m/%d')");
-    expect(sql).toContain(`AND "$path" NOT LIKE '%/data/%'`);
+    // Only data/ inside the log layout: a key prefix such as 'team/data/bedrock' must not hide every record.
+    expect(sql).toContain(`AND "$path" NOT LIKE '%/BedrockModelInvocationLogs/%/data/%'`);
     expect(sql).toContain("WHERE schematype = 'ModelInvocationLog'");
     expect(sql).toContain('count_if(cost_usd IS NULL) AS unpriced_requests');
     expect(sql).toMatch(/GROUP BY day, model_id\nORDER BY day DESC, cost_usd DESC NULLS LAST\n$/);

@@ -60,7 +60,8 @@ async function serializedPut(config: LoggingConfig): Promise<unknown> {
   let body: unknown;
   client.middlewareStack.add(
     () => async (args) => {
-      body = JSON.parse(String((args.request as { body: string }).body));
+      const sent = (args.request as { body: string | Uint8Array }).body;
+      body = JSON.parse(typeof sent === 'string' ? sent : new TextDecoder().decode(sent));
       return { output: { $metadata: {} }, response: {} };
     },
     { step: 'finalizeRequest', name: 'capture' },
