@@ -15,6 +15,7 @@ import {
   type WorkloadEstimate,
 } from '../lib/pricing';
 import { buildCostReport, parseMetricsExport, renderReport } from '../lib/reporting/report-engine';
+import { ATTRIBUTION_USAGE, runAttribution } from './attribution-command';
 
 const USAGE = `Usage:
   bedrock-cost estimate <workload.json> [--json]   monthly cost and savings per strategy
@@ -22,6 +23,7 @@ const USAGE = `Usage:
                                                    cost digest of exported Bedrock metrics,
                                                    with recommendations
   bedrock-cost models [--json]                     the built-in price table
+${ATTRIBUTION_USAGE}
   bedrock-cost --help
 
 The metrics file of 'report' (example: examples/metrics/sample-week.json):
@@ -214,6 +216,10 @@ export function main(argv: readonly string[], out: Output = process.stdout, err:
     if (help) {
       out.write(`${USAGE}\n`);
       return 0;
+    }
+    const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
+    if (argv[commandIndex] === 'attribution') {
+      return runAttribution([...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)], out, err);
     }
     const { rest: args, fromFile } = extractFromFile(argv);
     const json = args.includes('--json');

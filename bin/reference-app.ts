@@ -60,12 +60,17 @@ export function addReferenceStack(app: App): BedrockCostReferenceStack {
   const alertEmails = stringList(app, 'alertEmails');
   const team = string(app, 'team', 'platform');
   const environment = string(app, 'environment', 'dev');
+  const invocationLogging = string(app, 'invocationLogging', 'on');
+  if (invocationLogging !== 'on' && invocationLogging !== 'off' && invocationLogging !== 'overwrite') {
+    throw new Error(`context ${CONTEXT_PREFIX}invocationLogging must be on, off or overwrite, got ${invocationLogging}`);
+  }
   const stack = new BedrockCostReferenceStack(app, stackName, {
     description: 'cdk-bedrock-cost reference: Bedrock cost alerts and controls',
     alertEmails,
     team,
     slackChannel: slackChannel(app),
     environment,
+    invocationLogging,
   });
   new BedrockCostBillingStack(app, `${stackName}Billing`, {
     description: 'cdk-bedrock-cost reference: Bedrock budgets and cost anomaly detection (us-east-1)',

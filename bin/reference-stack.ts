@@ -5,6 +5,7 @@ import {
   BatchInferencePipeline,
   type BedrockAlarmTarget,
   BedrockCostDashboard,
+  BedrockInvocationLogging,
   BedrockModel,
   BedrockUsageAlarms,
   CostAlertTopic,
@@ -15,6 +16,7 @@ import {
   InferenceSource,
   ModelRouter,
   ReadableAlerts,
+  RequestMetadataKey,
   RouterClassifier,
   type SlackChannelOptions,
 } from '../lib';
@@ -28,6 +30,13 @@ export interface ReferenceStackProps extends StackProps {
   readonly team: string;
   /** The `environment` tag on every resource. */
   readonly environment: string;
+  /**
+   * Model invocation logging (an account-wide setting): `on` refuses to replace a configuration
+   * the account already has, `overwrite` replaces it (and restores it on delete), `off` leaves it.
+   *
+   * @default 'on'
+   */
+  readonly invocationLogging?: 'on' | 'off' | 'overwrite';
 }
 
 /**
@@ -45,6 +54,7 @@ export class BedrockCostReferenceStack extends Stack {
   public readonly moderationPipeline: BatchInferencePipeline;
   public readonly supportRouter: ModelRouter;
   public readonly financeRouter: ModelRouter;
+  public readonly invocationLogging?: BedrockInvocationLogging;
 
   constructor(scope: Construct, id: string, props: ReferenceStackProps) {
     super(scope, id, props);
@@ -176,6 +186,23 @@ export class BedrockCostReferenceStack extends Stack {
     });
     new CfnOutput(this, 'ModerationSubmitQueueUrl', { value: this.moderationPipeline.submitQueue.queueUrl });
     new CfnOutput(this, 'ModerationBucket', { value: this.moderationPipeline.bucket.bucketName });
+
+    // Who spent it: per-request records (metadata only, no prompts) priced in Athena, including
+    // the calls through the routers' tier profiles.
+    if ((props.invocationLogging ?? 'on') !== 'off') {
+      const routers = [this.supportRouter, this.financeRouter];
+      this.invocationLogging = new BedrockInvocationLogging(this, 'InvocationLogging', {
+        overwriteExisting: props.invocationLogging === 'overwrite',
+        analytics: {
+          profiles: routers.flatMap((router) => [
+            ...router.tierNames.flatMap((tier) => [router.profileFor(tier), router.fallbackProfileFor(tier)]),
+            router.classifierProfile,
+          ]).filter((profile) => profile !== undefined),
+          metadataKeys: [RequestMetadataKey.TENANT, RequestMetadataKey.TIER, RequestMetadataKey.ROUTER],
+        },
+      });
+      new CfnOutput(this, 'InvocationLogBucket', { value: this.invocationLogging.bucket.bucketName });
+    }
 
     new CfnOutput(this, 'SupportRouterUrl', { value: this.supportRouter.url });
     new CfnOutput(this, 'FinanceRouterUrl', { value: this.financeRouter.url });

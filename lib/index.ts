@@ -7,3 +7,4 @@ export * from './batch';
 export * from './governance';
 export * from './reporting';
 export * from './routing';
+export * from './logging';

@@ -11,6 +11,7 @@ import {
   BatchInferencePipeline,
   BedrockBudget,
   BedrockCostAnomalyDetection,
+  BedrockInvocationLogging,
   BedrockModel,
   BudgetActionApproval,
   BudgetScope,
@@ -59,6 +60,13 @@ describe('cdk-nag and cfn-lint on the constructs beyond the reference app', () =
         costAllocationTags: { team: 'trust-and-safety' },
       });
       new BatchInferencePipeline(stack, 'Batch', { model: profile, alertTopic });
+      // Invocation logging with every optional part: CloudWatch Logs, text, overwrite, profile prices.
+      new BedrockInvocationLogging(stack, 'InvocationLogging', {
+        cloudWatchLogs: {},
+        textDataDelivery: true,
+        overwriteExisting: true,
+        analytics: { profiles: [profile], metadataKeys: ['tenant', 'feature'] },
+      });
       new CostReport(stack, 'Report', {
         alertTopic,
         provisionedThroughput: { 'amazon.nova-pro-v1:0': { hourlyUsdPerModelUnit: 21.18, tokensPerMinutePerModelUnit: 50_000 } },

@@ -148,6 +148,28 @@ describe('reference app', () => {
     );
   });
 
+  test('turns on invocation logging, refusing to replace an existing configuration, and prices the router profiles in Athena', () => {
+    const template = Template.fromJSON(JSON.parse(readFileSync(mainTemplate(), 'utf8')) as Record<string, unknown>);
+    template.hasResourceProperties('Custom::BedrockInvocationLogging', { OverwriteExisting: 'false' });
+    const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as { Properties: { Name: string; QueryString: unknown } }[];
+    expect(queries.map((query) => query.Properties.Name).sort()).toEqual([
+      'bedrock-cache-effectiveness',
+      'bedrock-cost-by-day-and-model',
+      'bedrock-cost-by-router',
+      'bedrock-cost-by-tenant',
+      'bedrock-cost-by-tier',
+      'bedrock-top-principals',
+    ]);
+    // All eight tier, fallback and classifier profiles have a price row.
+    expect(JSON.stringify(queries[0].Properties.QueryString).match(/"InferenceProfileId"/g)).toHaveLength(8);
+  });
+
+  test('rejects an invocationLogging context other than on, off or overwrite', () => {
+    expect(() => addReferenceStack(appLikeCdkSynth(join(outdir, 'bad-logging'), { 'bedrock-cost:invocationLogging': 'yes' }))).toThrow(
+      'context bedrock-cost:invocationLogging must be on, off or overwrite, got yes',
+    );
+  });
+
   test('sends readable alerts to the emails given as context', () => {
     const app = appLikeCdkSynth(join(outdir, 'emails'), { 'bedrock-cost:alertEmails': 'a@example.com, b@example.com' });
     const stack = addReferenceStack(app);

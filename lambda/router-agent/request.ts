@@ -1,4 +1,5 @@
 import { type ConverseCommandInput, type SystemContentBlock } from '@aws-sdk/client-bedrock-runtime';
+import { routingRequestMetadata } from '../../lib/logging/request-metadata';
 import { type AgentConfig, type AgentRequest, type ChatMessage, ESCALATE_MARKER } from '../routing-shared/contract';
 
 /** Appended to the system prompt when the router lets this tier hand the request one tier up. */
@@ -44,6 +45,7 @@ export function checkAgentRequest(payload: unknown, tierMaxTokens: number): Chec
       canEscalate,
       tier: typeof fields.tier === 'string' ? fields.tier : '',
       tenantId: typeof fields.tenantId === 'string' ? fields.tenantId : undefined,
+      router: typeof fields.router === 'string' ? fields.router : undefined,
       requestId: typeof fields.requestId === 'string' ? fields.requestId : '',
     },
   };
@@ -89,5 +91,6 @@ export function converseInput(config: AgentConfig, request: AgentRequest, modelI
       maxTokens: request.maxTokens,
       ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
     },
+    requestMetadata: routingRequestMetadata(request),
   };
 }

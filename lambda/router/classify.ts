@@ -87,7 +87,12 @@ export interface ModelClassifierOptions {
 }
 
 /** Asks the classifier model; never throws: a failure is a classification without a tier. */
-export async function classifyWithModel(options: ModelClassifierOptions, text: string, signal: AbortSignal): Promise<ModelClassification> {
+export async function classifyWithModel(
+  options: ModelClassifierOptions,
+  text: string,
+  signal: AbortSignal,
+  requestMetadata?: Record<string, string>,
+): Promise<ModelClassification> {
   try {
     const response = await options.client.send(
       new ConverseCommand({
@@ -95,6 +100,7 @@ export async function classifyWithModel(options: ModelClassifierOptions, text: s
         system: [{ text: options.systemPrompt }],
         messages: [{ role: 'user', content: [{ text: text.slice(0, options.model.maxInputCharacters) }] }],
         inferenceConfig: { maxTokens: options.model.maxTokens, temperature: 0 },
+        requestMetadata,
       }),
       { abortSignal: signal },
     );

@@ -3,6 +3,7 @@
  * tiers above it when the agent escalates), pricing. No Lambda or HTTP here: the handler wires
  * in the clients and turns the outcome into a response and metrics.
  */
+import { routingRequestMetadata } from '../../lib/logging/request-metadata';
 import { Usd } from '../../lib/pricing/usd';
 import {
   type AgentRequest,
@@ -37,7 +38,7 @@ export interface RouterDeps {
   /** Tier name -> agent function name or ARN (AGENT_FUNCTIONS). */
   readonly agentFunctions: Readonly<Record<string, string>>;
   /** Present when the config has a classifier model. */
-  readonly classifyWithModel?: (text: string, signal: AbortSignal) => Promise<ModelClassification>;
+  readonly classifyWithModel?: (text: string, signal: AbortSignal, requestMetadata?: Record<string, string>) => Promise<ModelClassification>;
   readonly invokeAgent: (functionName: string, request: AgentRequest, signal: AbortSignal) => Promise<AgentResponse>;
   /** Absent when the cache kind is `none`. */
   readonly cache?: ResponseCache;
@@ -90,7 +91,8 @@ export async function route(request: NormalizedRequest, deps: RouterDeps, contex
       }
     }
 
-    const { tier, classifiedBy } = await classify(request, deps, tally, deadline, controller.signal);
+    const metadata = routingRequestMetadata({ tenantId: request.tenantId, router: config.routerName, tier: 'classifier', requestId: context.requestId });
+    const { tier, classifiedBy } = await classify(request, deps, tally, deadline, controller.signal, metadata);
     const answered = await askAgents(request, tier, classifiedBy === 'forced', deps, context, tally, deadline, controller.signal);
 
     if (cache && key) {
@@ -167,6 +169,7 @@ async function classify(
   tally: RequestTally,
   deadline: number,
   signal: AbortSignal,
+  requestMetadata?: Record<string, string>,
 ): Promise<{ tier: string; classifiedBy: ClassifiedBy }> {
   const { config } = deps;
   if (request.tier !== undefined) {
@@ -182,7 +185,7 @@ async function classify(
     return { tier: config.defaultTier, classifiedBy: 'default' };
   }
   const budget = Math.min(config.requestTimeoutMs * CLASSIFIER_TIMEOUT_SHARE, deadline - performance.now());
-  const result = await deps.classifyWithModel(text, AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(budget)))]));
+  const result = await deps.classifyWithModel(text, AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(budget)))]), requestMetadata);
   tally.add(result.usage, price(model, result.usage, 'the classifier'));
   if (result.tier === undefined) {
     tally.classifierFallbacks++;
@@ -220,6 +223,7 @@ async function askAgents(
       maxTokens: Math.min(request.maxTokens ?? tier.maxTokens, tier.maxTokens),
       tier: tier.name,
       ...(request.tenantId === undefined ? {} : { tenantId: request.tenantId }),
+      router: config.routerName,
       canEscalate,
       timeoutMs,
       requestId: context.requestId,

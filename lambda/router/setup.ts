@@ -36,7 +36,7 @@ export function routerDeps(config: RouterConfig, env: NodeJS.ProcessEnv, clients
       throw new Error('the configuration has a classifier model but CLASSIFIER_MODEL_ID is not set');
     }
     const options = { client: clients.bedrock, modelId, model, tiers: config.tiers, systemPrompt: classifierSystemPrompt(config.tiers) };
-    classify = (text, signal) => classifyWithModel(options, text, signal);
+    classify = (text, signal, requestMetadata) => classifyWithModel(options, text, signal, requestMetadata);
   }
   return {
     config,

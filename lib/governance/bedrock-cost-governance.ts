@@ -5,6 +5,7 @@ import { CostAlertTopic } from '../alerts/cost-alert-topic';
 import { ReadableAlerts } from '../alerts/readable-alerts';
 import { BedrockBudget } from '../budgets/bedrock-budget';
 import { BedrockCostAnomalyDetection, type BedrockCostAnomalyDetectionProps } from '../budgets/bedrock-cost-anomaly-detection';
+import { BedrockInvocationLogging, type BedrockInvocationLoggingProps } from '../logging/bedrock-invocation-logging';
 import { BedrockCostDashboard } from '../monitoring/bedrock-cost-dashboard';
 import { type BedrockModel, InferenceSource } from '../pricing';
 
@@ -52,6 +53,13 @@ export interface BedrockCostGovernanceProps {
    * @default 400
    */
   readonly maxResourcesPerStack?: number;
+  /**
+   * Model invocation logging (an account-wide setting), its Athena queries pricing the tenants'
+   * profiles; see `BedrockInvocationLogging`.
+   *
+   * @default - off
+   */
+  readonly invocationLogging?: BedrockInvocationLoggingProps;
 }
 
 /**
@@ -68,6 +76,7 @@ export class BedrockCostGovernance extends Construct {
   public readonly anomalyDetection?: BedrockCostAnomalyDetection;
   public readonly tagActivation?: CostAllocationTagActivation;
   public readonly costReport?: CostReport;
+  public readonly invocationLogging?: BedrockInvocationLogging;
   /** The nested stacks that hold the tenants, by shard number. */
   public readonly shards: ReadonlyMap<number, NestedStack>;
   private readonly tenantControls = new Map<string, TenantCostControls>();
@@ -148,6 +157,14 @@ export class BedrockCostGovernance extends Construct {
     }
     if (props.costReport !== false) {
       this.costReport = new CostReport(this, 'CostReport', { ...props.costReport, alertTopic: this.topic });
+    }
+    if (props.invocationLogging) {
+      const { analytics } = props.invocationLogging;
+      const profiles = props.tenants.flatMap((tenant) => tenant.models.map((model) => this.profileFor(tenant.id, model)));
+      this.invocationLogging = new BedrockInvocationLogging(this, 'InvocationLogging', {
+        ...props.invocationLogging,
+        analytics: analytics === false ? false : { ...analytics, profiles: [...(analytics?.profiles ?? []), ...profiles] },
+      });
     }
     this.node.addValidation({ validate: () => this.checkStackSizes() });
   }

@@ -90,6 +90,8 @@ export interface AgentRequest {
   readonly maxTokens: number;
   readonly tier: string;
   readonly tenantId?: string;
+  /** The router's name, for the `requestMetadata` of the agent's Converse calls. */
+  readonly router?: string;
   /** Whether the agent may answer `{ escalate: true }`: a higher tier exists and the request may still move up. */
   readonly canEscalate: boolean;
   /** Milliseconds before the router gives up on this call; the agent should stop before then. */

@@ -28,6 +28,7 @@ describe('Lambda bundles', () => {
       'batch-resumer',
       'batch-submitter',
       'cost-report',
+      'invocation-logging',
       'router',
       'router-agent',
       'tag-activation',

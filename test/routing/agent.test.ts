@@ -110,10 +110,16 @@ describe('router agent with prompt caching, a temperature and a fallback without
             { role: 'user', content: [{ text: 'ana@example.com' }] },
           ],
           inferenceConfig: { maxTokens: 256, temperature: 0.2 },
+          requestMetadata: { tier: 'simple', 'request-id': 'req-1' },
         },
       },
     ]);
     expect(ESCALATE_INSTRUCTION).toContain(`reply with exactly ${ESCALATE_MARKER} and nothing else`);
+  });
+
+  test("sends the invocation log's requestMetadata: tenant, router, tier and request id, within Bedrock's limits", async () => {
+    await handler(agentRequest({ tenantId: "acme's shop", router: 'support-router' }));
+    expect(stub.calls[0].body.requestMetadata).toEqual({ tenant: 'acme_s shop', router: 'support-router', tier: 'simple', 'request-id': 'req-1' });
   });
 
   test('without canEscalate the system prompt alone is the cached prefix', async () => {
@@ -183,6 +189,7 @@ describe('router agent with prompt caching, a temperature and a fallback without
       system: [{ text: SYSTEM_PROMPT }, { text: ESCALATE_INSTRUCTION }],
       messages: [{ role: 'user', content: [{ text: PROMPT }] }],
       inferenceConfig: { maxTokens: 256, temperature: 0.2 },
+      requestMetadata: { tier: 'simple', 'request-id': 'req-1' },
     });
   });
 
@@ -263,6 +270,7 @@ describe('router agent without prompt caching, temperature or fallback', () => {
           system: [{ text: SYSTEM_PROMPT }, { text: ESCALATE_INSTRUCTION }],
           messages: [{ role: 'user', content: [{ text: PROMPT }] }],
           inferenceConfig: { maxTokens: 256 },
+          requestMetadata: { tier: 'simple', 'request-id': 'req-1' },
         },
       },
     ]);

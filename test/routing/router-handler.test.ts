@@ -60,6 +60,7 @@ describe('router handler', () => {
         maxTokens: 4000,
         tier: 'large',
         tenantId: 'acme',
+        router: 'support-router',
         // large is the top tier: nowhere to escalate to.
         canEscalate: false,
         timeoutMs: expect.any(Number),
@@ -94,6 +95,8 @@ describe('router handler', () => {
         system: [{ text: expect.stringContaining('- medium: summaries and everyday writing\n') }],
         messages: [{ role: 'user', content: [{ text: prompt.slice(0, 200) }] }],
         inferenceConfig: { maxTokens: 5, temperature: 0 },
+        // For the invocation log: who the call was for (no tenant here), and which request.
+        requestMetadata: { router: 'support-router', tier: 'classifier', 'request-id': expect.stringMatching(/^req-/) },
       });
       // Classifier (Nova Micro): 120 x 0.035e-6 + 2 x 0.14e-6 = 0.0000042 + 0.00000028 = 0.00000448
       // Agent (Nova Pro): 1000 x 0.80e-6 + 500 x 3.20e-6 = 0.0008 + 0.0016 = 0.0024
