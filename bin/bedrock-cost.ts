@@ -15,6 +15,7 @@ import {
   type WorkloadEstimate,
 } from '../lib/pricing';
 import { buildCostReport, parseMetricsExport, renderReport } from '../lib/reporting/report-engine';
+import { classifierCommand } from './classifier-command';
 
 const USAGE = `Usage:
   bedrock-cost estimate <workload.json> [--json]   monthly cost and savings per strategy
@@ -22,6 +23,8 @@ const USAGE = `Usage:
                                                    cost digest of exported Bedrock metrics,
                                                    with recommendations
   bedrock-cost models [--json]                     the built-in price table
+  bedrock-cost classifier train|eval ...           learn a router classifier from labelled
+                                                   examples, or judge one (classifier --help)
   bedrock-cost --help
 
 The metrics file of 'report' (example: examples/metrics/sample-week.json):
@@ -209,6 +212,9 @@ function extractFromFile(argv: readonly string[]): { rest: string[]; fromFile?: 
 
 /** Runs the CLI and returns its exit status. */
 export function main(argv: readonly string[], out: Output = process.stdout, err: Output = process.stderr): number {
+  if (argv[0] === 'classifier') {
+    return classifierCommand(argv.slice(1), out, err);
+  }
   try {
     const help = argv.includes('--help') || argv.includes('-h');
     if (help) {
