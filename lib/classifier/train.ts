@@ -314,10 +314,14 @@ function argMax(values: ArrayLike<number>): number {
 }
 
 /**
- * The temperature T that minimizes the held-out log loss of softmax(scores / T). The loss is
- * convex in 1/T, so a golden-section search over log(1/T) finds it.
+ * The temperature T that minimizes the held-out log loss of softmax(scores / T), against targets
+ * smoothed by one pseudo-example's worth (1 / (n + 1)) spread over the other labels: with few
+ * examples all held out right, plain log loss would push T to 0 and every decision to 100%. The
+ * loss is convex in 1/T, so a golden-section search over log(1/T) finds it.
  */
 export function fitTemperature(scores: readonly (Float64Array | undefined)[], targets: Int32Array): number {
+  const judged = scores.filter((row) => row !== undefined).length;
+  const smoothing = 1 / (judged + 1);
   const loss = (inverse: number) => {
     let total = 0;
     scores.forEach((row, index) => {
@@ -325,14 +329,20 @@ export function fitTemperature(scores: readonly (Float64Array | undefined)[], ta
         return;
       }
       let max = -Infinity;
-      for (const score of row) {
-        max = Math.max(max, score);
-      }
       let sum = 0;
       for (const score of row) {
-        sum += Math.exp(inverse * (score - max));
+        max = Math.max(max, score);
+        sum += score;
       }
-      total += Math.log(sum) - inverse * (row[targets[index]] - max);
+      let partition = 0;
+      for (const score of row) {
+        partition += Math.exp(inverse * (score - max));
+      }
+      const logPartition = Math.log(partition);
+      const target = row[targets[index]];
+      const others = (sum - target - (row.length - 1) * max) / (row.length - 1);
+      // Cross-entropy: (1 - s) on the target, s spread evenly over the others.
+      total += logPartition - (1 - smoothing) * inverse * (target - max) - smoothing * inverse * others;
     });
     return total;
   };
