@@ -133,6 +133,7 @@ describe('TextClassifier.parse', () => {
     ['a duplicate label', broken({ labels: ['a', 'a', 'b'] }), /labels holds a label twice/],
     ['weights of the wrong length', broken({ weights: Buffer.from([1, 2, 3]).toString('base64') }), /weights has 3 values/],
     ['an idf that is not base64', broken({ idf: 'not base64!' }), /idf is not base64/],
+    ['a damaged idf', broken({ idf: `${good.idf.slice(0, -8)}!!!!!!!!` }), /idf has \d+ values for \d+ hashes/],
     ['a scale per label missing', broken({ weightScales: [1] }), /weightScales must hold 3 finite numbers/],
     ['a zero temperature', broken({ temperature: 0 }), /temperature must be a positive number/],
     ['a feature option out of range', broken({ features: { ...good.features, charNgramMax: 99 } }), /features.charNgramMax must be a whole number from 0 to 16/],

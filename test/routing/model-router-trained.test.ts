@@ -8,21 +8,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parseLabelledCsv, trainTextClassifier } from '../../lib/classifier';
 import { BedrockModel, ModelRouter, RouterClassifier, type RouterTier, type TrainedClassifierOptions } from '../../lib';
 import { type RouterConfig } from '../../lib/routing/contract';
+import { SUPPORT_INTENT_TIERS } from '../../bin/reference-stack';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples', 'classifier');
 const MODEL = join(EXAMPLES, 'support-router-model.json');
-const TIERS: TrainedClassifierOptions['tiers'] = {
-  order_status: 'faq',
-  shipping_delivery: 'faq',
-  returns_refunds: 'faq',
-  account_password: 'faq',
-  opening_hours_contact: 'faq',
-  payment_billing: 'faq',
-  error_message: 'technical',
-  api_integration: 'technical',
-  app_troubleshooting: 'technical',
-  product_how_to: 'technical',
-};
+/** The reference app's map of the example model's intents to its support router's tiers. */
+const TIERS: TrainedClassifierOptions['tiers'] = SUPPORT_INTENT_TIERS;
 const FAQ: RouterTier = { name: 'faq', description: 'FAQ', model: BedrockModel.NOVA_MICRO, maxTokens: 400, systemPrompt: 'You answer FAQs.' };
 const TECHNICAL: RouterTier = { name: 'technical', description: 'Support', model: BedrockModel.NOVA_LITE, maxTokens: 1000, systemPrompt: 'You are a support engineer.' };
 
