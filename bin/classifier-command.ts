@@ -25,7 +25,7 @@ export const CLASSIFIER_USAGE = `Usage:
                                 confidence calibration, 2-20 (default 5)
       --c X                     SVM cost of a margin violation (default 1)
       --max-features N          features kept, the most frequent first (default 20000)
-      --max-input-characters N  characters of each text read (default 1000)
+      --max-input-characters N  characters of each text read (default 500)
       --seed N                  seeds the shuffles (default 1)
       --no-label-names          do not learn each label's name as an example of it
   bedrock-cost classifier eval <model.json> <labelled.csv> [--min-confidence X] [--json]

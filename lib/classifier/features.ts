@@ -29,7 +29,7 @@ export interface FeatureOptions {
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
-  maxInputCharacters: 1000,
+  maxInputCharacters: 500,
   wordNgrams: 2,
   wordPairWindow: 8,
   charNgramMin: 2,

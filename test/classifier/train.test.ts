@@ -33,7 +33,7 @@ describe('trainTextClassifier', () => {
       format: 'cdk-bedrock-cost/text-classifier',
       version: 1,
       labels: ['delivery', 'password', 'refund'],
-      features: { maxInputCharacters: 1000, wordNgrams: 2, wordPairWindow: 8, charNgramMin: 2, charNgramMax: 5, charWeight: 1 },
+      features: { maxInputCharacters: 500, wordNgrams: 2, wordPairWindow: 8, charNgramMin: 2, charNgramMax: 5, charWeight: 1 },
       training: { examples: 12, c: 1, maxFeatures: 20000, seed: 1, folds: 4, labelNamesAsExamples: true },
     });
     expect(model.temperature).toBeGreaterThan(0);
