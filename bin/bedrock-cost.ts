@@ -16,6 +16,7 @@ import {
 } from '../lib/pricing';
 import { buildCostReport, parseMetricsExport, renderReport } from '../lib/reporting/report-engine';
 import { ATTRIBUTION_USAGE, runAttribution } from './attribution-command';
+import { classifierCommand } from './classifier-command';
 
 const USAGE = `Usage:
   bedrock-cost estimate <workload.json> [--json]   monthly cost and savings per strategy
@@ -24,6 +25,8 @@ const USAGE = `Usage:
                                                    with recommendations
   bedrock-cost models [--json]                     the built-in price table
 ${ATTRIBUTION_USAGE}
+  bedrock-cost classifier train|eval ...           learn a router classifier from labelled
+                                                   examples, or judge one (classifier --help)
   bedrock-cost --help
 
 The metrics file of 'report' (example: examples/metrics/sample-week.json):
@@ -211,6 +214,9 @@ function extractFromFile(argv: readonly string[]): { rest: string[]; fromFile?: 
 
 /** Runs the CLI and returns its exit status. */
 export function main(argv: readonly string[], out: Output = process.stdout, err: Output = process.stderr): number {
+  if (argv[0] === 'classifier') {
+    return classifierCommand(argv.slice(1), out, err);
+  }
   try {
     const help = argv.includes('--help') || argv.includes('-h');
     if (help) {

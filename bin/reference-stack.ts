@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type Construct } from 'constructs';
@@ -71,7 +72,9 @@ export class BedrockCostReferenceStack extends Stack {
       application: 'bedrock-cost-reference',
     });
     // The seed's customer-support chatbot: most questions are FAQ and run on Nova Micro; keywords
-    // catch the obvious ones for free, Nova Micro classifies the rest.
+    // catch the obvious ones for free, a classifier trained on labelled examples
+    // (examples/classifier) decides most of the rest in the router, and Nova Micro decides what
+    // it is unsure of.
     this.supportRouter = new ModelRouter(this, 'Support', {
       tiers: [
         {
@@ -89,10 +92,16 @@ export class BedrockCostReferenceStack extends Stack {
           systemPrompt: SUPPORT_TECHNICAL_PROMPT,
         },
       ],
-      classifier: RouterClassifier.rulesThenModel([
-        { tier: 'faq', keywords: ['opening hours', 'refund', 'return policy', 'shipping', 'reset my password'] },
-        { tier: 'technical', patterns: [/\berror\s+(code\s+)?[A-Z]*\d{3,}\b/i, /\b(api|sdk|webhook)s?\b/i] },
-      ]),
+      classifier: RouterClassifier.trained({
+        model: join(__dirname, '..', 'examples', 'classifier', 'support-router-model.json'),
+        tiers: SUPPORT_INTENT_TIERS,
+        minConfidence: 0.6,
+        fallback: RouterClassifier.model(BedrockModel.NOVA_MICRO),
+        rules: [
+          { tier: 'faq', keywords: ['opening hours', 'refund', 'return policy', 'shipping', 'reset my password'] },
+          { tier: 'technical', patterns: [/\berror\s+(code\s+)?[A-Z]*\d{3,}\b/i, /\b(api|sdk|webhook)s?\b/i] },
+        ],
+      }),
       alertTopic: this.alerts,
     });
 
@@ -216,6 +225,20 @@ export class BedrockCostReferenceStack extends Stack {
     });
   }
 }
+
+/** The intents of examples/classifier/support-router.csv and the tier that answers each. */
+export const SUPPORT_INTENT_TIERS: Readonly<Record<string, 'faq' | 'technical'>> = {
+  order_status: 'faq',
+  shipping_delivery: 'faq',
+  returns_refunds: 'faq',
+  account_password: 'faq',
+  opening_hours_contact: 'faq',
+  payment_billing: 'faq',
+  error_message: 'technical',
+  api_integration: 'technical',
+  app_troubleshooting: 'technical',
+  product_how_to: 'technical',
+};
 
 // Short prompts keep the example readable; a real deployment's prompts (product facts, policies,
 // tone) pass the models' ~1,024-token minimum, and prompt caching then bills them at a quarter.

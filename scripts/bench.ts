@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: how long the reference app takes to synthesize, and how fast the estimator
- * and the per-call cost function are, the batch packer, governance at scale and the router.
+ * and the per-call cost function are, the batch packer, governance at scale, the router and its
+ * trained classifier.
  * Figures, not pass/fail: CI does not run this.
  */
 import { spawnSync } from 'node:child_process';
@@ -107,4 +108,12 @@ const router = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-router.ts')
 console.log(router.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
 if (router.status !== 0) {
   throw new Error(`router benchmark failed: ${router.stderr}`);
+}
+
+// Its own process too: training allocates a lot, and the cold starts spawn fresh processes.
+console.log('\nTrained router classifier (RouterClassifier.trained), own process');
+const classifier = spawnSync('npx', ['tsx', join(ROOT, 'scripts', 'bench-classifier.ts')], { cwd: ROOT, encoding: 'utf8' });
+console.log(classifier.stdout.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+if (classifier.status !== 0) {
+  throw new Error(`classifier benchmark failed: ${classifier.stderr}`);
 }

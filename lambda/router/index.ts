@@ -63,7 +63,7 @@ export const handler = async (event: LambdaFunctionURLEvent, context: Pick<Conte
     const outcome = await route(request, router, { requestId: context.awsRequestId, startedAt }, tally);
     const latencyMs = Math.round(performance.now() - startedAt);
     const response: RouterResponse = { ...outcome.response, latencyMs };
-    publishAnswered(response, outcome.classifiedBy, tally, Math.max(0, Math.round(performance.now() - startedAt - tally.agentMs)));
+    publishAnswered(response, outcome.classifiedBy, tally, Math.max(0, Math.round(performance.now() - startedAt - tally.agentMs)), router.classifyLocally !== undefined);
     logger.info('Request answered', {
       requestId: context.awsRequestId,
       tier: response.tier,
@@ -106,7 +106,7 @@ export const handler = async (event: LambdaFunctionURLEvent, context: Pick<Conte
  * `{ Router, Tier }`. Adding `Router` to both sets explicitly would work too, but Powertools
  * then warns about a duplicate key on every request.
  */
-function publishAnswered(response: RouterResponse, classifiedBy: ClassifiedBy, tally: RequestTally, routingMs: number): void {
+function publishAnswered(response: RouterResponse, classifiedBy: ClassifiedBy, tally: RequestTally, routingMs: number, trained: boolean): void {
   metrics.addDimensions({});
   metrics.addDimensions({ Tier: response.tier });
   metrics.addMetric(RouterMetric.REQUESTS, MetricUnit.Count, 1);
@@ -114,6 +114,10 @@ function publishAnswered(response: RouterResponse, classifiedBy: ClassifiedBy, t
   metrics.addMetric(RouterMetric.CACHE_HITS, MetricUnit.Count, classifiedBy === 'cache' ? 1 : 0);
   metrics.addMetric(RouterMetric.ESCALATIONS, MetricUnit.Count, tally.escalations);
   metrics.addMetric(RouterMetric.CLASSIFIER_FALLBACKS, MetricUnit.Count, tally.classifierFallbacks);
+  if (trained) {
+    metrics.addMetric(RouterMetric.LOCAL_DECISIONS, MetricUnit.Count, tally.localDecisions);
+    metrics.addMetric(RouterMetric.LOW_CONFIDENCE_FALLBACKS, MetricUnit.Count, tally.lowConfidenceFallbacks);
+  }
   if (tally.cacheErrors > 0) {
     metrics.addMetric(RouterMetric.CACHE_ERRORS, MetricUnit.Count, tally.cacheErrors);
   }

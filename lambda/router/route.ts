@@ -24,6 +24,7 @@ import { classifyByRules, type CompiledRule, type ModelClassification } from './
 import { RouterError } from './errors';
 import { type NormalizedRequest } from './request';
 import { type CacheEntry, type ResponseCache } from './response-cache';
+import { type LocalClassification } from './trained-classifier';
 
 /** The share of the request timeout the classifier model may take: past it, the default tier answers. */
 export const CLASSIFIER_TIMEOUT_SHARE = 0.25;
@@ -37,6 +38,8 @@ export interface RouterDeps {
   readonly rules: readonly CompiledRule[];
   /** Tier name -> agent function name or ARN (AGENT_FUNCTIONS). */
   readonly agentFunctions: Readonly<Record<string, string>>;
+  /** Present when the config has a trained classifier: it decides before the classifier model. */
+  readonly classifyLocally?: (text: string) => LocalClassification;
   /** Present when the config has a classifier model. */
   readonly classifyWithModel?: (text: string, signal: AbortSignal, requestMetadata?: Record<string, string>) => Promise<ModelClassification>;
   readonly invokeAgent: (functionName: string, request: AgentRequest, signal: AbortSignal) => Promise<AgentResponse>;
@@ -45,7 +48,7 @@ export interface RouterDeps {
   readonly logger: RouteLogger;
 }
 
-export type ClassifiedBy = 'cache' | 'forced' | 'rule' | 'model' | 'default';
+export type ClassifiedBy = 'cache' | 'forced' | 'rule' | 'trained' | 'model' | 'default';
 
 /** What a request consumed so far; the handler reads it for metrics and logs, also after a failure. */
 export class RequestTally {
@@ -53,6 +56,10 @@ export class RequestTally {
   public cost: Usd = Usd.ZERO;
   public escalations = 0;
   public classifierFallbacks = 0;
+  /** 1 when the trained classifier decided alone. */
+  public localDecisions = 0;
+  /** 1 when the trained classifier was below its minimum confidence. */
+  public lowConfidenceFallbacks = 0;
   public cacheErrors = 0;
   /** Milliseconds spent waiting for agents: the rest of the wall time is the router's own. */
   public agentMs = 0;
@@ -179,6 +186,14 @@ async function classify(
   const ruled = classifyByRules(deps.rules, text);
   if (ruled !== undefined) {
     return { tier: ruled, classifiedBy: 'rule' };
+  }
+  if (deps.classifyLocally) {
+    const local = deps.classifyLocally(text);
+    if (local.confident) {
+      tally.localDecisions++;
+      return { tier: local.tier, classifiedBy: 'trained' };
+    }
+    tally.lowConfidenceFallbacks++;
   }
   const model = config.classifier.model;
   if (!deps.classifyWithModel || !model) {

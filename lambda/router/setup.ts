@@ -5,6 +5,8 @@
 import { type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LambdaClient } from '@aws-sdk/client-lambda';
+import { dirname } from 'node:path';
+import { configFilePath } from '../routing-shared/config-file';
 import { type RouterConfig } from '../routing-shared/contract';
 import { invokeAgent } from './agents';
 import { classifierSystemPrompt, classifyWithModel, compileRules } from './classify';
@@ -13,6 +15,7 @@ import { RedisCache } from './redis-cache';
 import { RespClient } from './resp-client';
 import { type ResponseCache } from './response-cache';
 import { type RouteLogger, type RouterDeps } from './route';
+import { loadTrainedClassifier } from './trained-classifier';
 
 /** Milliseconds a cache read or write may take: the cache saves time only while it is fast. */
 export const CACHE_TIMEOUT_MS = 500;
@@ -38,10 +41,13 @@ export function routerDeps(config: RouterConfig, env: NodeJS.ProcessEnv, clients
     const options = { client: clients.bedrock, modelId, model, tiers: config.tiers, systemPrompt: classifierSystemPrompt(config.tiers) };
     classify = (text, signal, requestMetadata) => classifyWithModel(options, text, signal, requestMetadata);
   }
+  const trained = config.classifier.trained;
   return {
     config,
     rules: compileRules(config.classifier.rules),
     agentFunctions,
+    // The model file sits beside the configuration file.
+    classifyLocally: trained && loadTrainedClassifier(trained, config.tiers.map((tier) => tier.name), dirname(configFilePath(env))),
     classifyWithModel: classify,
     invokeAgent: (functionName, request, signal) => invokeAgent(clients.lambda, functionName, request, signal),
     cache: responseCache(config, env, clients),

@@ -3,13 +3,18 @@ import { isAbsolute, join } from 'node:path';
 import { CONFIG_FILE_NAME } from './contract';
 
 /**
- * Reads the JSON configuration the construct writes next to the bundle. `CONFIG_FILE` may name
+ * Where the configuration file the construct writes next to the bundle is. `CONFIG_FILE` may name
  * another file (absolute, or relative to the task root) so the handler can run outside Lambda.
  */
+export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  const file = env.CONFIG_FILE || CONFIG_FILE_NAME;
+  const root = env.LAMBDA_TASK_ROOT || process.cwd();
+  return isAbsolute(file) ? file : join(root, file);
+}
+
+/** Reads the JSON configuration (see configFilePath). */
 export function readConfigFile<T>(): T {
-  const file = process.env.CONFIG_FILE || CONFIG_FILE_NAME;
-  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
-  const path = isAbsolute(file) ? file : join(root, file);
+  const path = configFilePath();
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {

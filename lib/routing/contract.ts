@@ -140,6 +140,10 @@ export enum RouterMetric {
   /** 429 and 5xx answers (dimension `Router` only). */
   UPSTREAM_ERRORS = 'UpstreamErrors',
   CACHE_ERRORS = 'CacheErrors',
+  /** Requests the trained classifier routed on its own (zeros too, so the average is its share). */
+  LOCAL_DECISIONS = 'LocalDecisions',
+  /** Requests the trained classifier was unsure of: the fallback model or the default tier decided. */
+  LOW_CONFIDENCE_FALLBACKS = 'LowConfidenceFallbacks',
 }
 
 export const ROUTER_METRICS_NAMESPACE = 'BedrockCost';
@@ -171,6 +175,17 @@ export interface RoutingRuleJson {
   readonly patterns: readonly { readonly source: string; readonly flags: string }[];
 }
 
+export interface TrainedClassifierConfig {
+  /** The model file (`bedrock-cost classifier train`), beside routing-config.json. */
+  readonly modelFile: string;
+  /** Hex SHA-256 of the model file: the router refuses a file that is not the one configured. */
+  readonly sha256: string;
+  /** Label -> tier, for every label of the model. */
+  readonly tiers: Readonly<Record<string, string>>;
+  /** 0-1: below it the model classifier (if any) or the default tier decides. */
+  readonly minConfidence: number;
+}
+
 export type CacheConfig =
   | { readonly kind: 'none' }
   | { readonly kind: 'dynamodb' | 'redis'; readonly ttlSeconds: number; readonly shareAcrossTenants: boolean };
@@ -185,8 +200,10 @@ export interface RouterConfig {
   readonly classifier: {
     /** Tried in order; the first match wins. Empty when the classifier is model-only. */
     readonly rules: readonly RoutingRuleJson[];
-    /** Present when a model classifies what no rule matched. */
+    /** Present when a model classifies what no rule matched (or what the trained classifier is unsure of). */
     readonly model?: PricedModelJson & { readonly maxTokens: number; readonly maxInputCharacters: number };
+    /** Present when a classifier learned from examples decides first. */
+    readonly trained?: TrainedClassifierConfig;
   };
   readonly baseline: PricedModelJson;
   readonly cache: CacheConfig;
@@ -219,3 +236,6 @@ export interface AgentConfig {
  *   (SDK attempts per Converse call, default 3)
  */
 export const CONFIG_FILE_NAME = 'routing-config.json';
+
+/** The trained classifier's model file in the router bundle. */
+export const TRAINED_CLASSIFIER_FILE_NAME = 'trained-classifier.json';

@@ -12,6 +12,7 @@ import {
   ROUTER_METRICS_NAMESPACE,
   RouterMetric,
   type TierConfig,
+  TRAINED_CLASSIFIER_FILE_NAME,
 } from './contract';
 import { createHandlerFunction } from '../internal/handler-function';
 import { integerIn } from '../internal/validate';
@@ -243,6 +244,11 @@ export class ModelRouter extends Construct {
         throw new Error(`ModelRouter classifier rules[${index}].tier '${rule.tier}' is not a tier; tiers: ${tierNames.join(', ')}`);
       }
     });
+    for (const [label, tier] of Object.entries(classifier.trained?.tiers ?? {})) {
+      if (!tierNames.includes(tier)) {
+        throw new Error(`ModelRouter classifier tiers.${label} '${tier}' is not a tier; tiers: ${tierNames.join(', ')}`);
+      }
+    }
     const defaultTier = props.defaultTier ?? tierNames[0];
     if (!tierNames.includes(defaultTier)) {
       throw new Error(`ModelRouter defaultTier '${defaultTier}' is not a tier; tiers: ${tierNames.join(', ')}`);
@@ -320,6 +326,12 @@ export class ModelRouter extends Construct {
           maxTokens: classifier.maxTokens,
           maxInputCharacters: classifier.maxInputCharacters,
         },
+        trained: classifier.trained && {
+          modelFile: TRAINED_CLASSIFIER_FILE_NAME,
+          sha256: classifier.trained.sha256,
+          tiers: classifier.trained.tiers,
+          minConfidence: classifier.trained.minConfidence,
+        },
       },
       baseline: priced(this.baseline),
       cache: cache.config,
@@ -342,7 +354,10 @@ export class ModelRouter extends Construct {
         ...(this.classifierProfile ? { CLASSIFIER_MODEL_ID: this.classifierProfile.profileArn } : {}),
         ...cache.environment,
       },
-      bundledFiles: { [CONFIG_FILE_NAME]: JSON.stringify({ ...config, configVersion } satisfies RouterConfig) },
+      bundledFiles: {
+        [CONFIG_FILE_NAME]: JSON.stringify({ ...config, configVersion } satisfies RouterConfig),
+        ...(classifier.trained ? { [TRAINED_CLASSIFIER_FILE_NAME]: classifier.trained.modelText } : {}),
+      },
       vpc: cache.vpc,
       vpcSubnets: cache.vpcSubnets,
       securityGroups: cache.securityGroups,
@@ -433,6 +448,16 @@ export class ModelRouter extends Construct {
   /** Requests routed to the default tier because the classifier failed or answered no tier name. */
   public metricClassifierFallbacks(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(RouterMetric.CLASSIFIER_FALLBACKS, options);
+  }
+
+  /** Requests the trained classifier routed on its own, with no classifier call. */
+  public metricLocalDecisions(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RouterMetric.LOCAL_DECISIONS, options);
+  }
+
+  /** Requests the trained classifier was unsure of, decided by the fallback model or sent to the default tier. */
+  public metricLowConfidenceFallbacks(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(RouterMetric.LOW_CONFIDENCE_FALLBACKS, options);
   }
 
   /** Estimated USD spent on answered requests (classifier and every agent call). */
