@@ -42,6 +42,7 @@ const STRATEGY_LABELS: Record<CostStrategy, string> = {
   [CostStrategy.PROMPT_CACHING]: 'Prompt caching',
   [CostStrategy.RESPONSE_CACHE]: 'Response cache',
   [CostStrategy.BATCH]: 'Batch inference',
+  [CostStrategy.SERVICE_TIER]: 'Service tier',
 };
 
 /** Bad input: reported as one line (plus the usage, for a malformed command line) and exit status 2. */

@@ -1,5 +1,12 @@
-import { BedrockModel, type CrossRegionGeography, CROSS_REGION_GEOGRAPHIES } from './bedrock-model';
-import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPrices } from './model-prices';
+import { readFileSync } from 'node:fs';
+import { BedrockModel, BUILT_IN_CATALOG, catalogModels } from './bedrock-model';
+import { parseCatalog } from './catalog';
+import { InvocationMode } from './invocation-mode';
+import { CROSS_REGION_GEOGRAPHIES, type CrossRegionGeography } from './model-metadata';
+import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPrices, withoutBatch } from './model-prices';
+
+/** Models are immutable, so each has one in-Region source (`estimateCost` asks for it on every call). */
+const IN_REGION = new WeakMap<BedrockModel, InferenceSource>();
 
 /**
  * How a model is called: directly in the caller's Region, or through a system-defined
@@ -7,9 +14,17 @@ import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPric
  * CloudWatch metrics under different `ModelId` values.
  */
 export class InferenceSource {
-  /** The model called on demand in the caller's Region, with its list prices. */
+  /**
+   * The model called directly in the caller's Region: its list prices times its
+   * `inRegionPriceFactor`, and batch only where `batchInRegion`.
+   */
   public static inRegion(model: BedrockModel): InferenceSource {
-    return new InferenceSource(model, undefined);
+    let source = IN_REGION.get(model);
+    if (source === undefined) {
+      source = new InferenceSource(model, undefined);
+      IN_REGION.set(model, source);
+    }
+    return source;
   }
 
   /** The model called through its `<geography>.` cross-region profile. */
@@ -33,15 +48,35 @@ export class InferenceSource {
     public readonly model: BedrockModel,
     public readonly geography: CrossRegionGeography | undefined,
   ) {
-    if (geography === undefined) {
-      this.invocationId = model.modelId;
+    const profile = geography === undefined ? undefined : model.crossRegionProfile(geography);
+    this.invocationId = profile?.profileId ?? model.modelId;
+    const priceFactor = profile?.priceFactor ?? model.inRegionPriceFactor;
+    const batch = profile?.supportsBatch ?? model.batchInRegion;
+    if (priceFactor === 1 && batch === model.supportsBatch) {
       this.prices = model.prices;
       this.perToken = model.perToken;
     } else {
-      const profile = model.crossRegionProfile(geography);
-      this.invocationId = profile.profileId;
-      this.prices = profile.priceFactor === 1 ? model.prices : scaleModelPrices(model.prices, profile.priceFactor);
-      this.perToken = profile.priceFactor === 1 ? model.perToken : toPerTokenPrices(this.prices);
+      const scaled = priceFactor === 1 ? model.prices : scaleModelPrices(model.prices, priceFactor);
+      this.prices = batch ? scaled : withoutBatch(scaled);
+      this.perToken = toPerTokenPrices(this.prices);
+    }
+  }
+
+  /** Whether batch inference runs through this source. */
+  public get supportsBatch(): boolean {
+    return this.prices.batch !== undefined;
+  }
+
+  /** Whether calls through this source can be billed in `mode` (standard on-demand always can). */
+  public offers(mode: InvocationMode): boolean {
+    switch (mode) {
+      case InvocationMode.BATCH:
+        return this.supportsBatch;
+      case InvocationMode.FLEX:
+      case InvocationMode.PRIORITY:
+        return this.prices[mode] !== undefined;
+      default:
+        return true;
     }
   }
 
@@ -61,27 +96,55 @@ export class UnknownModelError extends RangeError {
   }
 }
 
+export interface PriceTableOptions {
+  /**
+   * When the table's prices were read, ISO 8601 date.
+   *
+   * @default - the newest `priceSource.asOf` of its models
+   */
+  readonly asOf?: string;
+}
+
 /** A set of models by id: the built-in catalog, or one with your own models and prices. */
 export class PriceTable {
-  /** The built-in catalog (`BedrockModel.NOVA_MICRO` and friends). */
-  public static readonly DEFAULT = new PriceTable([
-    BedrockModel.NOVA_MICRO,
-    BedrockModel.NOVA_LITE,
-    BedrockModel.NOVA_PRO,
-    BedrockModel.NOVA_PREMIER,
-    BedrockModel.CLAUDE_3_5_HAIKU,
-    BedrockModel.CLAUDE_3_7_SONNET,
-    BedrockModel.CLAUDE_SONNET_4,
-    BedrockModel.CLAUDE_HAIKU_4_5,
-    BedrockModel.CLAUDE_SONNET_4_5,
-    BedrockModel.LLAMA_3_1_8B_INSTRUCT,
-    BedrockModel.LLAMA_3_1_70B_INSTRUCT,
-    BedrockModel.LLAMA_3_3_70B_INSTRUCT,
-  ]);
+  /** The built-in catalog (`BedrockModel.NOVA_MICRO` and friends, `catalog.json`). */
+  public static readonly DEFAULT = new PriceTable(BedrockModel.builtInModels(), { asOf: BUILT_IN_CATALOG.asOf });
 
+  /**
+   * A table read from a catalog document (the format of `catalog.json` and of
+   * `bedrock-cost prices refresh`). Throws a `CatalogError` naming the field at fault.
+   */
+  public static fromCatalog(document: unknown, name = 'price catalog'): PriceTable {
+    const catalog = parseCatalog(document, name);
+    return new PriceTable(catalogModels(catalog).map((props) => BedrockModel.custom(props)), { asOf: catalog.asOf });
+  }
+
+  /**
+   * A table read from a catalog file, to pin your own prices: for instance one written by
+   * `bedrock-cost prices refresh`. Reads the file synchronously, so constructs can call it at
+   * synth time.
+   */
+  public static fromFile(path: string): PriceTable {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read price catalog '${path}': ${(error as Error).message}`, { cause: error });
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new SyntaxError(`price catalog '${path}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    return PriceTable.fromCatalog(document, `price catalog '${path}'`);
+  }
+
+  /** When the table's prices were read, ISO 8601 date. */
+  public readonly asOf: string;
   private readonly byId: ReadonlyMap<string, BedrockModel>;
 
-  constructor(models: readonly BedrockModel[]) {
+  constructor(models: readonly BedrockModel[], options: PriceTableOptions = {}) {
     const byId = new Map<string, BedrockModel>();
     for (const model of models) {
       if (byId.has(model.modelId)) {
@@ -90,6 +153,14 @@ export class PriceTable {
       byId.set(model.modelId, model);
     }
     this.byId = byId;
+    this.asOf =
+      options.asOf ??
+      models
+        .map((model) => model.priceSource.asOf)
+        .filter((date) => date !== 'unknown')
+        .sort()
+        .at(-1) ??
+      'unknown';
   }
 
   public get models(): readonly BedrockModel[] {
@@ -102,7 +173,7 @@ export class PriceTable {
     for (const model of models) {
       merged.set(model.modelId, model);
     }
-    return new PriceTable([...merged.values()]);
+    return new PriceTable([...merged.values()], { asOf: this.asOf });
   }
 
   /** The model with this foundation model id, if the table has it. */
