@@ -8,3 +8,4 @@ export * from './invocation-mode';
 export * from './cost';
 export * from './workload';
 export * from './estimator';
+export * from './model-checks';
