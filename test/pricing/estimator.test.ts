@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BedrockModel,
+  CacheTtl,
   compareStrategies,
   CostStrategy,
   estimateToJson,
   InferenceSource,
   parseWorkload,
+  ServiceTier,
   type Workload,
   type WorkloadEstimate,
   WorkloadError,
@@ -196,6 +198,86 @@ describe('compareStrategies', () => {
       ],
       warnings: expect.arrayContaining([expect.stringMatching(/caches prefixes of at least 1024 tokens/)]),
     });
+  });
+});
+
+describe('compareStrategies: service tiers, 1-hour cache, long context', () => {
+  const base: Workload = {
+    name: 'tiers',
+    requestsPerMonth: 1_000_000,
+    inputTokens: 1000,
+    outputTokens: 500,
+    baselineModel: BedrockModel.NOVA_PRO,
+  };
+
+  test('the whole workload on Flex costs half', () => {
+    const estimate = compareStrategies({ ...base, serviceTier: ServiceTier.FLEX });
+    // Pro standard: 1,000 x 0.80 + 500 x 3.20 = 2,400e-6 a request, $2,400; Flex 0.40 / 1.60: 1,200e-6, $1,200.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('2400');
+    expect(estimate.strategies).toEqual([{ strategy: CostStrategy.SERVICE_TIER, monthlyCost: expect.anything(), savingsPercent: 50 }]);
+    expect(estimate.optimized.monthlyCost.toString()).toBe('1200');
+    expect(estimate.warnings).toEqual([]);
+  });
+
+  test('a route names its own tier; a model without the tier runs standard and says so', () => {
+    const estimate = compareStrategies({
+      ...base,
+      serviceTier: ServiceTier.FLEX,
+      routes: [
+        { model: BedrockModel.NOVA_MICRO, share: 0.5 },
+        { model: BedrockModel.NOVA_PRO, share: 0.5, serviceTier: ServiceTier.PRIORITY },
+      ],
+    });
+    // Routing alone: 0.5 x (1,000 x 0.035 + 500 x 0.14 = 105) + 0.5 x 2,400 = 1,252.5e-6.
+    expect(strategy(estimate, CostStrategy.MODEL_ROUTING).monthlyCost.toString()).toBe('1252.5');
+    // The tier alone, without routing: every call on Pro at the workload's Flex, $1,200.
+    expect(strategy(estimate, CostStrategy.SERVICE_TIER).monthlyCost.toString()).toBe('1200');
+    // Both: Micro has no Flex (standard, 105); Pro on Priority 1,000 x 1.40 + 500 x 5.60 = 4,200.
+    // 0.5 x 105 + 0.5 x 4,200 = 2,152.5e-6 -> $2,152.50, 10.31% below $2,400.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('2152.5');
+    expect(estimate.savingsPercent).toBe(10.31);
+    expect(estimate.warnings).toEqual([
+      'Amazon Nova Micro (amazon.nova-micro-v1:0) does not offer the flex service tier: its calls run on the standard tier',
+    ]);
+  });
+
+  test('1-hour cache writes cost 2x input on a miss', () => {
+    const sonnet46 = InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_6, 'global');
+    const workload: Workload = {
+      name: 'one-hour',
+      requestsPerMonth: 1000,
+      inputTokens: 5000,
+      outputTokens: 0,
+      baselineModel: sonnet46,
+      promptCaching: { cachedPrefixTokens: 4000, hitRate: 0.5, ttl: CacheTtl.ONE_HOUR },
+    };
+    // 1,000 x 3 + 4,000 x (0.5 x 6.00 + 0.5 x 0.30) = 3,000 + 12,600 = 15,600e-6 a request; x 1,000.
+    expect(strategy(compareStrategies(workload), CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('15.6');
+    // The 5-minute TTL: 3,000 + 4,000 x (0.5 x 3.75 + 0.5 x 0.30) = 11,100e-6.
+    const fiveMinutes = { ...workload, promptCaching: { ...workload.promptCaching!, ttl: CacheTtl.FIVE_MINUTES } };
+    expect(strategy(compareStrategies(fiveMinutes), CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('11.1');
+    // Claude Sonnet 4 has no 1-hour TTL on Bedrock: priced at 5 minutes, with a note.
+    const sonnet4 = compareStrategies({ ...workload, baselineModel: BedrockModel.CLAUDE_SONNET_4 });
+    expect(strategy(sonnet4, CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('11.1');
+    expect(sonnet4.warnings).toEqual([
+      'Claude Sonnet 4 (anthropic.claude-sonnet-4-20250514-v1:0) has no 1-hour cache TTL: its prefix is written at the 5-minute price',
+    ]);
+  });
+
+  test('requests above 200K input tokens pay the long-context prices', () => {
+    const workload: Workload = {
+      name: 'long',
+      requestsPerMonth: 1000,
+      inputTokens: 250_000,
+      outputTokens: 1000,
+      baselineModel: InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_5, 'global'),
+      promptCaching: { cachedPrefixTokens: 200_000, hitRate: 1 },
+    };
+    const estimate = compareStrategies(workload);
+    // 250,000 x 6 + 1,000 x 22.50 = 1,522,500e-6 a request; x 1,000 = $1,522.50.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('1522.5');
+    // Every hit: 50,000 x 6 + 200,000 x 0.60 + 22,500 = 442,500e-6 -> $442.50.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('442.5');
   });
 });
 
