@@ -9,3 +9,4 @@ export * from './cost';
 export * from './workload';
 export * from './estimator';
 export * from './model-checks';
+export * from './price-list';
