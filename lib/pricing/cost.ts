@@ -55,9 +55,21 @@ export function onDemandPrices(source: InferenceSource, mode: InvocationMode, to
   return long && Number(totalInputTokens) > long.thresholdTokens ? long : price;
 }
 
+export interface CostOptions {
+  /**
+   * The usage is one request's, so a request whose input exceeds the model's long-context
+   * threshold pays the long-context prices (Claude Sonnet 4 and 4.5 above 200K tokens).
+   *
+   * @default false - usage summed over many requests (CloudWatch metrics, a batch job's totals)
+   * cannot tell long requests apart and is priced at the tier's prices
+   */
+  readonly singleRequest?: boolean;
+}
+
 /**
- * The exact dollar cost of one call's usage. A `BedrockModel` is priced as a direct call in the
- * Region (`InferenceSource.inRegion`).
+ * The exact dollar cost of the usage of one call, or of many calls summed; long-context prices
+ * apply only to a single request's usage (`options.singleRequest`). A `BedrockModel` is priced as
+ * a direct call in the Region (`InferenceSource.inRegion`).
  *
  * Throws a `RangeError` for negative or fractional token counts, for a mode the source does not
  * offer (batch, Flex, Priority), for cache tokens on a model without prompt caching or in batch
@@ -67,6 +79,7 @@ export function estimateCost(
   target: BedrockModel | InferenceSource,
   usage: TokenUsage,
   mode: InvocationMode = InvocationMode.ON_DEMAND,
+  options: CostOptions = {},
 ): Usd {
   const source = InferenceSource.of(target);
   const input = tokenCount(usage.inputTokens, 'inputTokens');
@@ -92,7 +105,7 @@ export function estimateCost(
     return batchInput.times(input).plus(batchOutput.times(output));
   }
 
-  const price = onDemandPrices(source, mode, input + cacheRead + cacheWrite);
+  const price = onDemandPrices(source, mode, options.singleRequest ? input + cacheRead + cacheWrite : 0);
   const cost = price.input.times(input).plus(price.output.times(output));
   if (!usesCache) {
     return cost;

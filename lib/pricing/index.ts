@@ -10,3 +10,4 @@ export * from './workload';
 export * from './estimator';
 export * from './model-checks';
 export * from './price-list';
+export * from './models-document';

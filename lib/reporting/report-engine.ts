@@ -954,7 +954,8 @@ function promptCaching(a: Analysed, ctx: Context): Draft | undefined {
       `read at ${formatPricePerMillion(prices.promptCache?.readPerMillionTokens ?? 0)} instead of ` +
       `${formatPricePerMillion(prices.inputPerMillionTokens)} (saves ${formatUsd(readSaving)}) and ` +
       `${formatTokens(missTokens)} written at ${formatPricePerMillion(writePrice)} ` +
-      `(surcharge ${formatUsd(writeSurcharge)}): saves ${text}. Put a cachePoint after the stable part of the prompt ` +
+      `(${writeSurcharge.isNegative() ? `saves ${formatUsd(Usd.ZERO.minus(writeSurcharge))}` : `surcharge ${formatUsd(writeSurcharge)}`}): ` +
+      `saves ${text}. Put a cachePoint after the stable part of the prompt ` +
       '(system prompt, tools, documents).',
     monthlySavings: monthly,
   };

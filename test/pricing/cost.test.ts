@@ -90,19 +90,23 @@ describe('estimateCost', () => {
     );
   });
 
-  test('requests above 200K input tokens pay the long-context prices for every token', () => {
+  test('a request above 200K input tokens pays the long-context prices for every token', () => {
     const global = InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_5, 'global');
+    const one = { singleRequest: true };
     // At the threshold: 200,000 x 3 + 1,000 x 15 = 615,000 per 1M = $0.615.
-    expect(estimateCost(global, { inputTokens: 200_000, outputTokens: 1_000 }).toString()).toBe('0.615');
+    expect(estimateCost(global, { inputTokens: 200_000, outputTokens: 1_000 }, InvocationMode.ON_DEMAND, one).toString()).toBe('0.615');
     // One token over, counting cache reads: 150,001 x 6 + 50,000 x 0.60 + 1,000 x 22.50 = 900,006 + 30,000 + 22,500.
-    expect(
-      estimateCost(global, { inputTokens: 150_001, outputTokens: 1_000, cacheReadInputTokens: 50_000 }).toString(),
-    ).toBe('0.952506');
+    const longRequest = { inputTokens: 150_001, outputTokens: 1_000, cacheReadInputTokens: 50_000 };
+    expect(estimateCost(global, longRequest, InvocationMode.ON_DEMAND, one).toString()).toBe('0.952506');
+    // The same tokens summed over many requests (metrics) cannot be told apart: standard prices,
+    // 150,001 x 3 + 50,000 x 0.30 + 1,000 x 15 = 450,003 + 15,000 + 15,000.
+    expect(estimateCost(global, longRequest).toString()).toBe('0.480003');
     // Through us. (+10%): 300,000 x 6.60 + 2,000 x 24.75 = 1,980,000 + 49,500 per 1M.
     const regional = InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_5, 'us');
-    expect(estimateCost(regional, { inputTokens: 300_000, outputTokens: 2_000 }).toString()).toBe('2.0295');
+    expect(estimateCost(regional, { inputTokens: 300_000, outputTokens: 2_000 }, InvocationMode.ON_DEMAND, one).toString()).toBe('2.0295');
     // Sonnet 4.6 has 1M context at standard prices: 300,000 x 3 + 2,000 x 15 (global).
-    expect(estimateCost(InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_6, 'global'), { inputTokens: 300_000, outputTokens: 2_000 }).toString()).toBe('0.93');
+    const sonnet46 = InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_6, 'global');
+    expect(estimateCost(sonnet46, { inputTokens: 300_000, outputTokens: 2_000 }, InvocationMode.ON_DEMAND, one).toString()).toBe('0.93');
   });
 
   test('10 million small calls add up exactly', () => {
