@@ -1,7 +1,7 @@
 import { type BedrockModel } from './bedrock-model';
 import { InferenceSource } from './inference-source';
 import { InvocationMode } from './invocation-mode';
-import { type PerTokenTier } from './model-prices';
+import { type ModelPrices, type PerTokenPrices, type PerTokenTier, toPerTokenPrices, validateModelPrices } from './model-prices';
 import { Usd } from './usd';
 
 /** Token counts of one call, as Bedrock's Converse `usage` block reports them. */
@@ -39,12 +39,11 @@ function tokenCount(value: number | undefined, field: string): bigint {
  * Throws a `RangeError` when the source does not offer the tier.
  * @internal
  */
-export function onDemandPrices(source: InferenceSource, mode: InvocationMode, totalInputTokens: number | bigint): PerTokenTier {
-  const price = source.perToken;
+export function onDemandPrices(price: PerTokenPrices, name: string, mode: InvocationMode, totalInputTokens: number | bigint): PerTokenTier {
   if (mode === InvocationMode.FLEX || mode === InvocationMode.PRIORITY) {
     const tier = price[mode];
     if (!tier) {
-      throw new RangeError(`${source} does not offer the ${mode} service tier`);
+      throw new RangeError(`${name} does not offer the ${mode} service tier`);
     }
     return tier;
   }
@@ -82,6 +81,32 @@ export function estimateCost(
   options: CostOptions = {},
 ): Usd {
   const source = InferenceSource.of(target);
+  return priceUsage(source.perToken, String(source), usage, mode, options);
+}
+
+const PER_TOKEN = new WeakMap<ModelPrices, PerTokenPrices>();
+
+/**
+ * `estimateCost` at prices that arrive as data (a source's `prices` in a Lambda's configuration),
+ * without the price catalog; `name` names the source in errors.
+ */
+export function estimateCostAt(
+  prices: ModelPrices,
+  usage: TokenUsage,
+  mode: InvocationMode = InvocationMode.ON_DEMAND,
+  options: CostOptions = {},
+  name = 'the model',
+): Usd {
+  let perToken = PER_TOKEN.get(prices);
+  if (perToken === undefined) {
+    validateModelPrices(prices, `${name} prices`);
+    perToken = toPerTokenPrices(prices);
+    PER_TOKEN.set(prices, perToken);
+  }
+  return priceUsage(perToken, name, usage, mode, options);
+}
+
+function priceUsage(perToken: PerTokenPrices, name: string, usage: TokenUsage, mode: InvocationMode, options: CostOptions): Usd {
   const input = tokenCount(usage.inputTokens, 'inputTokens');
   const output = tokenCount(usage.outputTokens, 'outputTokens');
   const cacheRead = tokenCount(usage.cacheReadInputTokens, 'cacheReadInputTokens');
@@ -95,9 +120,9 @@ export function estimateCost(
   const usesCache = cacheRead > 0n || cacheWrite > 0n;
 
   if (mode === InvocationMode.BATCH) {
-    const { batchInput, batchOutput } = source.perToken;
+    const { batchInput, batchOutput } = perToken;
     if (!batchInput || !batchOutput) {
-      throw new RangeError(`${source} does not support batch inference`);
+      throw new RangeError(`${name} does not support batch inference`);
     }
     if (usesCache) {
       throw new RangeError('batch inference does not use prompt caching: cache token counts must be 0');
@@ -105,16 +130,16 @@ export function estimateCost(
     return batchInput.times(input).plus(batchOutput.times(output));
   }
 
-  const price = onDemandPrices(source, mode, options.singleRequest ? input + cacheRead + cacheWrite : 0);
+  const price = onDemandPrices(perToken, name, mode, options.singleRequest ? input + cacheRead + cacheWrite : 0);
   const cost = price.input.times(input).plus(price.output.times(output));
   if (!usesCache) {
     return cost;
   }
   if (!price.cacheRead || !price.cacheWrite) {
-    throw new RangeError(`${source} does not support prompt caching, but usage reports cache tokens`);
+    throw new RangeError(`${name} does not support prompt caching, but usage reports cache tokens`);
   }
   if (cacheWrite1h > 0n && !price.cacheWrite1h) {
-    throw new RangeError(`${source} has no 1-hour cache TTL, but usage reports 1-hour cache writes`);
+    throw new RangeError(`${name} has no 1-hour cache TTL, but usage reports 1-hour cache writes`);
   }
   return cost
     .plus(price.cacheRead.times(cacheRead))

@@ -112,9 +112,9 @@ class WorkloadCostModel {
     const mode = invocationModeOf(tier ?? ServiceTier.STANDARD);
     if (!source.offers(mode)) {
       this.warn(`${source} does not offer the ${mode} service tier: its calls run on the standard tier`);
-      return onDemandPrices(source, InvocationMode.ON_DEMAND, this.workload.inputTokens);
+      return onDemandPrices(source.perToken, String(source), InvocationMode.ON_DEMAND, this.workload.inputTokens);
     }
-    return onDemandPrices(source, mode, this.workload.inputTokens);
+    return onDemandPrices(source.perToken, String(source), mode, this.workload.inputTokens);
   }
 
   private onlineCallCost(source: InferenceSource, price: PerTokenTier, use: StrategySet): Usd {

@@ -4,6 +4,7 @@ export * from './model-prices';
 export * from './catalog';
 export * from './bedrock-model';
 export * from './inference-source';
+export * from './price-table';
 export * from './invocation-mode';
 export * from './cost';
 export * from './workload';

@@ -3,7 +3,8 @@
  * model's place in AWS's lifecycle. Plain functions, so they are tested without a stack.
  */
 import { type BedrockModel } from './bedrock-model';
-import { InferenceSource, PriceTable } from './inference-source';
+import { InferenceSource } from './inference-source';
+import { PriceTable } from './price-table';
 import { ModelLifecycleStatus } from './model-metadata';
 import { Usd } from './usd';
 

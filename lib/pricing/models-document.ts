@@ -1,5 +1,5 @@
 import { type CatalogGeographyJson, type CatalogPricesJson, catalogPricesJson } from './catalog';
-import { type PriceTable } from './inference-source';
+import { type PriceTable } from './price-table';
 import { type ModelLifecycleStatus } from './model-metadata';
 
 /** One model of `bedrock-cost models --json`: list prices in USD per 1M tokens. */

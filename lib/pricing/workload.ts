@@ -1,6 +1,7 @@
 import { type BedrockModel } from './bedrock-model';
 import { ServiceTier } from './invocation-mode';
-import { type InferenceSource, PriceTable } from './inference-source';
+import { type InferenceSource } from './inference-source';
+import { PriceTable } from './price-table';
 import { describeValue, JsonReader } from './json-reader';
 
 /** A share of the traffic that runs on one model. */
