@@ -98,7 +98,9 @@ function timeBudgetMs(timeoutMs: number, context: Context | undefined): number {
 async function ask(request: AgentRequest, { config, modelId, fallbackModelId }: Settings, signal: AbortSignal): Promise<Outcome> {
   let primary: ConverseCommandOutput;
   try {
-    primary = await client.send(new ConverseCommand(converseInput(config, request, modelId, config.promptCaching)), { abortSignal: signal });
+    primary = await client.send(new ConverseCommand(converseInput(config, request, modelId, config.promptCaching, config.serviceTier)), {
+      abortSignal: signal,
+    });
   } catch (error) {
     const code = errorCodeOf(error);
     if (!isBusy(code) || fallbackModelId === undefined || signal.aborted) {

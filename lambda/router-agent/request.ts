@@ -1,5 +1,6 @@
-import { type ConverseCommandInput, type SystemContentBlock } from '@aws-sdk/client-bedrock-runtime';
+import { type ConverseCommandInput, type ServiceTierType, type SystemContentBlock } from '@aws-sdk/client-bedrock-runtime';
 import { routingRequestMetadata } from '../../lib/logging/request-metadata';
+import { ServiceTier } from '../../lib/pricing/invocation-mode';
 import { type AgentConfig, type AgentRequest, type ChatMessage, ESCALATE_MARKER } from '../routing-shared/contract';
 
 /** Appended to the system prompt when the router lets this tier hand the request one tier up. */
@@ -71,12 +72,25 @@ function describe(value: unknown): string {
   return (JSON.stringify(value) ?? String(value)).slice(0, 40);
 }
 
+/** Converse's processing tier of each of our service tiers. */
+const CONVERSE_SERVICE_TIERS: Record<ServiceTier, ServiceTierType> = {
+  [ServiceTier.STANDARD]: 'default',
+  [ServiceTier.FLEX]: 'flex',
+  [ServiceTier.PRIORITY]: 'priority',
+};
+
 /**
  * The Converse input of one call. The cache point goes last in `system`, so the cached prefix is
  * the whole system prompt, escalation instruction included. The instruction depends on
  * `canEscalate`, so a tier has at most two cached prefixes: with and without it.
  */
-export function converseInput(config: AgentConfig, request: AgentRequest, modelId: string, promptCaching: boolean): ConverseCommandInput {
+export function converseInput(
+  config: AgentConfig,
+  request: AgentRequest,
+  modelId: string,
+  promptCaching: boolean,
+  serviceTier?: AgentConfig['serviceTier'],
+): ConverseCommandInput {
   const texts = [config.systemPrompt, ...(request.canEscalate ? [ESCALATE_INSTRUCTION] : [])].filter((text) => text.trim() !== '');
   const system: SystemContentBlock[] = texts.map((text) => ({ text }));
   // A cache point needs something before it to cache.
@@ -92,5 +106,6 @@ export function converseInput(config: AgentConfig, request: AgentRequest, modelI
       ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
     },
     requestMetadata: routingRequestMetadata(request),
+    ...(serviceTier === undefined ? {} : { serviceTier: { type: CONVERSE_SERVICE_TIERS[serviceTier] } }),
   };
 }

@@ -1,4 +1,7 @@
-import { BedrockModel, estimateCost, type ModelPrices, ModelVendor, type Usd } from '../../lib/pricing';
+// The modules themselves, not lib/pricing's index: the router needs no price catalog in its bundle.
+import { estimateCostAt } from '../../lib/pricing/cost';
+import { InvocationMode, invocationModeOf } from '../../lib/pricing/invocation-mode';
+import { type Usd } from '../../lib/pricing/usd';
 import { type PricedModelJson, type UsageJson } from './contract';
 
 export const NO_USAGE: UsageJson = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
@@ -22,24 +25,13 @@ export function addUsage(a: UsageJson, b: UsageJson): UsageJson {
   };
 }
 
-const pricedModels = new Map<ModelPrices, BedrockModel>();
-
-/** The exact cost of `usage` at the prices of `model` (lib/pricing, the one price table). */
+/**
+ * The exact cost of one call's `usage` at the prices of `model` (lib/pricing, the one price
+ * table), on the model's service tier; a request above a long-context threshold pays those prices.
+ */
 export function costOf(model: PricedModelJson, usage: UsageJson): Usd {
-  let priced = pricedModels.get(model.prices);
-  if (priced === undefined) {
-    // The prices are already those of the source, so the model only needs a name for errors; its
-    // id may be a cross-region profile id, which BedrockModel does not take as modelId.
-    priced = BedrockModel.custom({
-      modelId: 'routing-priced-model',
-      displayName: model.modelId,
-      vendor: ModelVendor.OTHER,
-      family: 'routing',
-      prices: model.prices,
-    });
-    pricedModels.set(model.prices, priced);
-  }
-  return estimateCost(priced, usage);
+  const mode = model.serviceTier === undefined ? InvocationMode.ON_DEMAND : invocationModeOf(model.serviceTier);
+  return estimateCostAt(model.prices, usage, mode, { singleRequest: true }, model.modelId);
 }
 
 /** What the answering call would have cost on `baseline` with every input token uncached. */

@@ -14,7 +14,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type CostAlertTopic } from '../alerts/cost-alert-topic';
 import { createHandlerFunction } from '../internal/handler-function';
-import { type BedrockModel, InferenceSource } from '../pricing';
+import { assertBatchSupported, type BedrockModel, InferenceSource } from '../pricing';
+import { warnOnModelLifecycle } from '../internal/model-annotations';
 import { type ICostAllocatedInferenceProfile, underlyingResourceArns } from '../profiles/cost-allocated-inference-profile';
 
 /** How job records are written: the model's native InvokeModel body, or a Converse request. */
@@ -126,8 +127,9 @@ export class BatchInferencePipeline extends Construct {
     super(scope, id);
     const { source, modelId } = resolveModel(props.model);
     this.source = source;
-    if (!source.model.supportsBatch) {
-      throw new Error(`BatchInferencePipeline model: ${source} does not support batch inference`);
+    assertBatchSupported(source, 'BatchInferencePipeline model');
+    if (!isProfile(props.model)) {
+      warnOnModelLifecycle(this, source); // a profile warned when it was created
     }
     const limits = resolveLimits(props);
     const jobNamePrefix = `${Stack.of(this).stackName}-${id}`.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, JOB_NAME_PREFIX_MAX);

@@ -1,5 +1,14 @@
+import builtInCatalog from './catalog.json';
+import { type CatalogJson, catalogModelPrices, catalogModelSource, parseCatalog } from './catalog';
 import {
-  halfPriceBatch,
+  ACTIVE_LIFECYCLE,
+  CROSS_REGION_GEOGRAPHIES,
+  type CrossRegionGeography,
+  type ModelLifecycle,
+  ModelLifecycleStatus,
+  type ModelVendor,
+} from './model-metadata';
+import {
   type ModelPrices,
   type PerTokenPrices,
   type PriceSource,
@@ -8,48 +17,19 @@ import {
   validateModelPrices,
 } from './model-prices';
 
-/**
- * The geography prefix of a system-defined cross-region inference profile: the profile id is
- * `<geography>.<model id>`, e.g. `us.amazon.nova-pro-v1:0` or `global.anthropic.claude-...`.
- */
-export type CrossRegionGeography = 'us' | 'eu' | 'apac' | 'global' | 'jp' | 'au' | 'ca' | 'us-gov';
-
-/** Every geography prefix Bedrock uses for system-defined cross-region inference profiles. */
-export const CROSS_REGION_GEOGRAPHIES: readonly CrossRegionGeography[] = [
-  'us',
-  'eu',
-  'apac',
-  'global',
-  'jp',
-  'au',
-  'ca',
-  'us-gov',
-];
-
-/** Who makes a model. */
-export enum ModelVendor {
-  AMAZON = 'Amazon',
-  ANTHROPIC = 'Anthropic',
-  META = 'Meta',
-  MISTRAL = 'Mistral AI',
-  COHERE = 'Cohere',
-  AI21 = 'AI21 Labs',
-  DEEPSEEK = 'DeepSeek',
-  OPENAI = 'OpenAI',
-  OTHER = 'Other',
-}
-
 /** A system-defined cross-region inference profile a model can be called through. */
 export interface CrossRegionProfile {
   readonly geography: CrossRegionGeography;
   /** The id callers pass as `modelId`, e.g. `us.amazon.nova-pro-v1:0`. */
   readonly profileId: string;
   /**
-   * What calls through this profile cost relative to the model's list prices. Anthropic's
-   * Claude 4.5 models cost 10% more through a geographic profile (`us.`, `eu.`, ...) than
-   * through `global.`.
+   * What calls through this profile cost relative to the model's list prices. Claude 4.5 and
+   * later and Amazon Nova 2 cost 10% more through a geographic profile (`us.`, `eu.`, ...) than
+   * through `global.`, and Claude 20% more through `us-gov.`.
    */
   readonly priceFactor: number;
+  /** Whether batch inference runs through this profile (GovCloud profiles offer none). */
+  readonly supportsBatch: boolean;
 }
 
 /** A cross-region geography and, optionally, its price relative to the model's list prices. */
@@ -57,6 +37,12 @@ export interface CrossRegionOption {
   readonly geography: CrossRegionGeography;
   /** @default 1 */
   readonly priceFactor?: number;
+  /**
+   * Whether batch inference runs through this profile.
+   *
+   * @default - when the model supports batch inference
+   */
+  readonly batch?: boolean;
 }
 
 export interface BedrockModelProps {
@@ -67,7 +53,10 @@ export interface BedrockModelProps {
   readonly vendor: ModelVendor;
   /** The family the model belongs to, e.g. `Amazon Nova`, `Claude 4.5`, `Llama 3.1`. */
   readonly family: string;
-  /** List prices in the Region named by `priceSource`. */
+  /**
+   * List prices in the Region named by `priceSource`. For models AWS prices by endpoint (Claude
+   * 4.5 and later, Amazon Nova 2) these are the `global.` profile's; see `inRegionPriceFactor`.
+   */
   readonly prices: ModelPrices;
   /**
    * Where the prices come from.
@@ -82,6 +71,20 @@ export interface BedrockModelProps {
    */
   readonly crossRegion?: readonly (CrossRegionGeography | CrossRegionOption)[];
   /**
+   * What a direct call in the Region costs relative to the list prices (1.1 for Claude 4.5 and
+   * later and Nova 2, whose list prices are the global profile's).
+   *
+   * @default 1
+   */
+  readonly inRegionPriceFactor?: number;
+  /**
+   * Whether batch inference runs on a direct call in the Region (Nova Premier's batch runs only
+   * through its `us.` profile).
+   *
+   * @default - when the model supports batch inference
+   */
+  readonly batchInRegion?: boolean;
+  /**
    * The service name the model's spend is billed under (the `SERVICE` dimension of Cost Explorer
    * and AWS Budgets). Amazon's and Meta's models bill under Amazon Bedrock; Anthropic's under their
    * own marketplace names.
@@ -95,28 +98,74 @@ export interface BedrockModelProps {
    * @default - unknown; 1,024 is the usual minimum
    */
   readonly minimumCacheCheckpointTokens?: number;
+  /**
+   * Where the model stands in AWS's model lifecycle.
+   *
+   * @default - active
+   */
+  readonly lifecycle?: ModelLifecycle;
 }
 
 const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9.\-_:]{0,199}$/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The billing service of Amazon's own models (and of most others sold through Bedrock). */
 export const AMAZON_BEDROCK_SERVICE = 'Amazon Bedrock';
 
-/** Anthropic's models bill under their own service names, e.g. "Claude Sonnet 4.5 (Amazon Bedrock Edition)". */
-function anthropicBillingService(displayName: string): string {
-  return `${displayName} (Amazon Bedrock Edition)`;
-}
-
 const USER_SUPPLIED: PriceSource = { region: 'unknown', asOf: 'unknown', reference: 'user-supplied' };
 
+/** The built-in catalog (`catalog.json`), validated once when the module loads. */
+export const BUILT_IN_CATALOG: CatalogJson = parseCatalog(builtInCatalog, 'built-in price catalog');
+
 /**
- * The price table's provenance. Update `asOf` with every price change.
+ * The built-in catalog's provenance: its Region and the date it was assembled. Each model's
+ * `priceSource` names the sources and date of its own figures.
  */
 export const BUILT_IN_PRICE_SOURCE: PriceSource = {
-  region: 'us-east-1',
-  asOf: '2026-11',
-  reference: 'https://aws.amazon.com/bedrock/pricing/, standard tier',
+  region: BUILT_IN_CATALOG.region,
+  asOf: BUILT_IN_CATALOG.asOf,
+  reference: 'built-in catalog: AWS pricing page, AWS Price List and AWS docs, standard tier; `bedrock-cost models` names each model\'s sources',
 };
+
+/** The props of every model of a catalog document, in its order. */
+export function catalogModels(catalog: CatalogJson): BedrockModelProps[] {
+  return catalog.models.map((entry) => ({
+    modelId: entry.modelId,
+    displayName: entry.displayName,
+    vendor: entry.vendor as ModelVendor,
+    family: entry.family,
+    prices: catalogModelPrices(entry.prices),
+    priceSource: catalogModelSource(catalog, entry),
+    crossRegion: entry.geographies.map(({ geography, priceFactor, batch }) => ({ geography, priceFactor, batch })),
+    inRegionPriceFactor: entry.inRegion?.priceFactor,
+    batchInRegion: entry.inRegion?.batch,
+    billingServiceName: entry.billingServiceName,
+    minimumCacheCheckpointTokens: entry.minCacheTokens,
+    lifecycle: entry.lifecycle,
+  }));
+}
+
+function checkFactor(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${field} must be a number > 0, got ${value}`);
+  }
+  return value;
+}
+
+function checkLifecycle(lifecycle: ModelLifecycle, modelId: string): ModelLifecycle {
+  if (!Object.values(ModelLifecycleStatus).includes(lifecycle.status)) {
+    throw new RangeError(
+      `${modelId}: lifecycle.status must be one of ${Object.values(ModelLifecycleStatus).join(', ')}, got ${String(lifecycle.status)}`,
+    );
+  }
+  for (const field of ['legacySince', 'endOfLife'] as const) {
+    const date = lifecycle[field];
+    if (date !== undefined && !ISO_DATE.test(date)) {
+      throw new RangeError(`${modelId}: lifecycle.${field} must be an ISO 8601 date (2026-10-14), got ${date}`);
+    }
+  }
+  return lifecycle;
+}
 
 /**
  * A Bedrock foundation model with its prices and capabilities.
@@ -126,187 +175,144 @@ export const BUILT_IN_PRICE_SOURCE: PriceSource = {
  * negotiated prices or another Region's.
  */
 export class BedrockModel {
-  // Amazon Nova: cache reads cost 25% of input and cache writes carry no surcharge.
-  public static readonly NOVA_MICRO = BedrockModel.builtIn({
-    modelId: 'amazon.nova-micro-v1:0',
-    displayName: 'Amazon Nova Micro',
-    vendor: ModelVendor.AMAZON,
-    family: 'Amazon Nova',
-    prices: { inputPerMillionTokens: 0.035, outputPerMillionTokens: 0.14, promptCache: { readPerMillionTokens: 0.00875 } },
-    crossRegion: ['us', 'eu', 'apac'],
-    minimumCacheCheckpointTokens: 1024,
-  });
+  private static readonly BUILT_IN: ReadonlyMap<string, BedrockModel> = new Map(
+    catalogModels(BUILT_IN_CATALOG).map((props) => [props.modelId, new BedrockModel(props)]),
+  );
 
-  public static readonly NOVA_LITE = BedrockModel.builtIn({
-    modelId: 'amazon.nova-lite-v1:0',
-    displayName: 'Amazon Nova Lite',
-    vendor: ModelVendor.AMAZON,
-    family: 'Amazon Nova',
-    prices: { inputPerMillionTokens: 0.06, outputPerMillionTokens: 0.24, promptCache: { readPerMillionTokens: 0.015 } },
-    crossRegion: ['us', 'eu', 'apac', 'ca'],
-    minimumCacheCheckpointTokens: 1024,
-  });
+  /** Amazon Nova Micro. */
+  public static readonly NOVA_MICRO = BedrockModel.builtIn('amazon.nova-micro-v1:0');
+  /** Amazon Nova Lite. */
+  public static readonly NOVA_LITE = BedrockModel.builtIn('amazon.nova-lite-v1:0');
+  /** Amazon Nova Pro. */
+  public static readonly NOVA_PRO = BedrockModel.builtIn('amazon.nova-pro-v1:0');
+  /** Amazon Nova Premier (past end of life, 2026-09-14). */
+  public static readonly NOVA_PREMIER = BedrockModel.builtIn('amazon.nova-premier-v1:0');
+  /** Amazon Nova 2 Lite. */
+  public static readonly NOVA_2_LITE = BedrockModel.builtIn('amazon.nova-2-lite-v1:0');
+  /** Amazon Nova 2 Pro (preview). */
+  public static readonly NOVA_2_PRO_PREVIEW = BedrockModel.builtIn('amazon.nova-2-pro-preview-20251202-v1:0');
+  /** Claude Haiku 4.5. */
+  public static readonly CLAUDE_HAIKU_4_5 = BedrockModel.builtIn('anthropic.claude-haiku-4-5-20251001-v1:0');
+  /** Claude Sonnet 4.5 (legacy, end of life 2027-04-08). */
+  public static readonly CLAUDE_SONNET_4_5 = BedrockModel.builtIn('anthropic.claude-sonnet-4-5-20250929-v1:0');
+  /** Claude Sonnet 4.6. */
+  public static readonly CLAUDE_SONNET_4_6 = BedrockModel.builtIn('anthropic.claude-sonnet-4-6');
+  /** Claude Opus 4.5. */
+  public static readonly CLAUDE_OPUS_4_5 = BedrockModel.builtIn('anthropic.claude-opus-4-5-20251101-v1:0');
+  /** Claude Opus 4.6. */
+  public static readonly CLAUDE_OPUS_4_6 = BedrockModel.builtIn('anthropic.claude-opus-4-6-v1');
+  /** Claude Opus 4.7. */
+  public static readonly CLAUDE_OPUS_4_7 = BedrockModel.builtIn('anthropic.claude-opus-4-7');
+  /** Claude Opus 4.8. */
+  public static readonly CLAUDE_OPUS_4_8 = BedrockModel.builtIn('anthropic.claude-opus-4-8');
+  /** Claude Opus 5. */
+  public static readonly CLAUDE_OPUS_5 = BedrockModel.builtIn('anthropic.claude-opus-5');
+  /** Claude Sonnet 5. */
+  public static readonly CLAUDE_SONNET_5 = BedrockModel.builtIn('anthropic.claude-sonnet-5');
+  /** Claude Fable 5. */
+  public static readonly CLAUDE_FABLE_5 = BedrockModel.builtIn('anthropic.claude-fable-5');
+  /** Claude Opus 4.1 (legacy, end of life 2027-01-08). */
+  public static readonly CLAUDE_OPUS_4_1 = BedrockModel.builtIn('anthropic.claude-opus-4-1-20250805-v1:0');
+  /** Claude Sonnet 4 (past end of life, 2026-10-14). */
+  public static readonly CLAUDE_SONNET_4 = BedrockModel.builtIn('anthropic.claude-sonnet-4-20250514-v1:0');
+  /** Claude 3.7 Sonnet. */
+  public static readonly CLAUDE_3_7_SONNET = BedrockModel.builtIn('anthropic.claude-3-7-sonnet-20250219-v1:0');
+  /** Claude 3.5 Haiku (past end of life, 2026-06-19). */
+  public static readonly CLAUDE_3_5_HAIKU = BedrockModel.builtIn('anthropic.claude-3-5-haiku-20241022-v1:0');
+  /** Llama 3.1 8B Instruct. */
+  public static readonly LLAMA_3_1_8B_INSTRUCT = BedrockModel.builtIn('meta.llama3-1-8b-instruct-v1:0');
+  /** Llama 3.1 70B Instruct. */
+  public static readonly LLAMA_3_1_70B_INSTRUCT = BedrockModel.builtIn('meta.llama3-1-70b-instruct-v1:0');
+  /** Llama 3.3 70B Instruct. */
+  public static readonly LLAMA_3_3_70B_INSTRUCT = BedrockModel.builtIn('meta.llama3-3-70b-instruct-v1:0');
+  /** Llama 4 Scout 17B Instruct. */
+  public static readonly LLAMA_4_SCOUT_17B_INSTRUCT = BedrockModel.builtIn('meta.llama4-scout-17b-instruct-v1:0');
+  /** Llama 4 Maverick 17B Instruct. */
+  public static readonly LLAMA_4_MAVERICK_17B_INSTRUCT = BedrockModel.builtIn('meta.llama4-maverick-17b-instruct-v1:0');
+  /** DeepSeek-R1. */
+  public static readonly DEEPSEEK_R1 = BedrockModel.builtIn('deepseek.r1-v1:0');
+  /** DeepSeek-V3.1. */
+  public static readonly DEEPSEEK_V3_1 = BedrockModel.builtIn('deepseek.v3-v1:0');
+  /** DeepSeek V3.2. */
+  public static readonly DEEPSEEK_V3_2 = BedrockModel.builtIn('deepseek.v3.2');
+  /** gpt-oss-20b. */
+  public static readonly GPT_OSS_20B = BedrockModel.builtIn('openai.gpt-oss-20b-1:0');
+  /** gpt-oss-120b. */
+  public static readonly GPT_OSS_120B = BedrockModel.builtIn('openai.gpt-oss-120b-1:0');
+  /** gpt-oss-safeguard-120b. */
+  public static readonly GPT_OSS_SAFEGUARD_120B = BedrockModel.builtIn('openai.gpt-oss-safeguard-120b');
+  /** Qwen3 32B. */
+  public static readonly QWEN3_32B = BedrockModel.builtIn('qwen.qwen3-32b-v1:0');
+  /** Qwen3 235B A22B 2507. */
+  public static readonly QWEN3_235B_A22B = BedrockModel.builtIn('qwen.qwen3-235b-a22b-2507-v1:0');
+  /** Qwen3 Coder 30B A3B. */
+  public static readonly QWEN3_CODER_30B_A3B = BedrockModel.builtIn('qwen.qwen3-coder-30b-a3b-v1:0');
+  /** Qwen3 Coder 480B A35B. */
+  public static readonly QWEN3_CODER_480B_A35B = BedrockModel.builtIn('qwen.qwen3-coder-480b-a35b-v1:0');
+  /** Qwen3 Next 80B A3B. */
+  public static readonly QWEN3_NEXT_80B_A3B = BedrockModel.builtIn('qwen.qwen3-next-80b-a3b');
+  /** Qwen3 Coder Next. */
+  public static readonly QWEN3_CODER_NEXT = BedrockModel.builtIn('qwen.qwen3-coder-next');
+  /** Mistral Large 3. */
+  public static readonly MISTRAL_LARGE_3 = BedrockModel.builtIn('mistral.mistral-large-3-675b-instruct');
+  /** Ministral 3 3B. */
+  public static readonly MINISTRAL_3_3B = BedrockModel.builtIn('mistral.ministral-3-3b-instruct');
+  /** Ministral 3 8B. */
+  public static readonly MINISTRAL_3_8B = BedrockModel.builtIn('mistral.ministral-3-8b-instruct');
+  /** Ministral 3 14B. */
+  public static readonly MINISTRAL_3_14B = BedrockModel.builtIn('mistral.ministral-3-14b-instruct');
+  /** Magistral Small 1.2. */
+  public static readonly MAGISTRAL_SMALL_1_2 = BedrockModel.builtIn('mistral.magistral-small-2509');
+  /** Pixtral Large (25.02). */
+  public static readonly PIXTRAL_LARGE = BedrockModel.builtIn('mistral.pixtral-large-2502-v1:0');
+  /** Gemma 3 4B. */
+  public static readonly GEMMA_3_4B = BedrockModel.builtIn('google.gemma-3-4b-it');
+  /** Gemma 3 12B. */
+  public static readonly GEMMA_3_12B = BedrockModel.builtIn('google.gemma-3-12b-it');
+  /** Gemma 3 27B. */
+  public static readonly GEMMA_3_27B = BedrockModel.builtIn('google.gemma-3-27b-it');
+  /** Kimi K2 Thinking. */
+  public static readonly KIMI_K2_THINKING = BedrockModel.builtIn('moonshot.kimi-k2-thinking');
+  /** MiniMax M2. */
+  public static readonly MINIMAX_M2 = BedrockModel.builtIn('minimax.minimax-m2');
+  /** NVIDIA Nemotron Nano 2. */
+  public static readonly NEMOTRON_NANO_2 = BedrockModel.builtIn('nvidia.nemotron-nano-9b-v2');
 
-  public static readonly NOVA_PRO = BedrockModel.builtIn({
-    modelId: 'amazon.nova-pro-v1:0',
-    displayName: 'Amazon Nova Pro',
-    vendor: ModelVendor.AMAZON,
-    family: 'Amazon Nova',
-    prices: { inputPerMillionTokens: 0.8, outputPerMillionTokens: 3.2, promptCache: { readPerMillionTokens: 0.2 } },
-    crossRegion: ['us', 'eu', 'apac'],
-    minimumCacheCheckpointTokens: 1024,
-  });
-
-  /** Callable only through the `us.` profile. AWS lists it as legacy (end of life 2026-09-14). */
-  public static readonly NOVA_PREMIER = BedrockModel.builtIn({
-    modelId: 'amazon.nova-premier-v1:0',
-    displayName: 'Amazon Nova Premier',
-    vendor: ModelVendor.AMAZON,
-    family: 'Amazon Nova',
-    // The cache-read price is not published; 0.625 follows the Nova rule of 25% of input.
-    prices: { inputPerMillionTokens: 2.5, outputPerMillionTokens: 12.5, promptCache: { readPerMillionTokens: 0.625 } },
-    crossRegion: ['us'],
-    minimumCacheCheckpointTokens: 1024,
-  });
-
-  // Anthropic Claude: cache writes cost 125% of input, cache reads 10%.
-  public static readonly CLAUDE_3_5_HAIKU = BedrockModel.builtIn({
-    modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
-    displayName: 'Claude 3.5 Haiku',
-    vendor: ModelVendor.ANTHROPIC,
-    billingServiceName: anthropicBillingService('Claude 3.5 Haiku'),
-    family: 'Claude 3.5',
-    prices: {
-      inputPerMillionTokens: 0.8,
-      outputPerMillionTokens: 4,
-      promptCache: { readPerMillionTokens: 0.08, writePerMillionTokens: 1 },
-    },
-    crossRegion: ['us'],
-    minimumCacheCheckpointTokens: 2048,
-  });
-
-  public static readonly CLAUDE_3_7_SONNET = BedrockModel.builtIn({
-    modelId: 'anthropic.claude-3-7-sonnet-20250219-v1:0',
-    displayName: 'Claude 3.7 Sonnet',
-    vendor: ModelVendor.ANTHROPIC,
-    billingServiceName: anthropicBillingService('Claude 3.7 Sonnet'),
-    family: 'Claude 3.7',
-    prices: {
-      inputPerMillionTokens: 3,
-      outputPerMillionTokens: 15,
-      promptCache: { readPerMillionTokens: 0.3, writePerMillionTokens: 3.75 },
-    },
-    crossRegion: ['us', 'eu', 'apac', 'us-gov'],
-    minimumCacheCheckpointTokens: 1024,
-  });
-
-  public static readonly CLAUDE_SONNET_4 = BedrockModel.builtIn({
-    modelId: 'anthropic.claude-sonnet-4-20250514-v1:0',
-    displayName: 'Claude Sonnet 4',
-    vendor: ModelVendor.ANTHROPIC,
-    billingServiceName: anthropicBillingService('Claude Sonnet 4'),
-    family: 'Claude 4',
-    prices: {
-      inputPerMillionTokens: 3,
-      outputPerMillionTokens: 15,
-      promptCache: { readPerMillionTokens: 0.3, writePerMillionTokens: 3.75 },
-    },
-    crossRegion: ['global', 'us', 'eu', 'apac'],
-    minimumCacheCheckpointTokens: 1024,
-  });
-
-  /** List prices are those of the `global.` profile; geographic profiles cost 10% more. */
-  public static readonly CLAUDE_HAIKU_4_5 = BedrockModel.builtIn({
-    modelId: 'anthropic.claude-haiku-4-5-20251001-v1:0',
-    displayName: 'Claude Haiku 4.5',
-    vendor: ModelVendor.ANTHROPIC,
-    billingServiceName: anthropicBillingService('Claude Haiku 4.5'),
-    family: 'Claude 4.5',
-    prices: {
-      inputPerMillionTokens: 1,
-      outputPerMillionTokens: 5,
-      promptCache: { readPerMillionTokens: 0.1, writePerMillionTokens: 1.25 },
-    },
-    crossRegion: BedrockModel.claude45Geographies(['us', 'eu', 'jp', 'au']),
-    minimumCacheCheckpointTokens: 4096,
-  });
-
-  /** List prices are those of the `global.` profile; geographic profiles cost 10% more. */
-  public static readonly CLAUDE_SONNET_4_5 = BedrockModel.builtIn({
-    modelId: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
-    displayName: 'Claude Sonnet 4.5',
-    vendor: ModelVendor.ANTHROPIC,
-    billingServiceName: anthropicBillingService('Claude Sonnet 4.5'),
-    family: 'Claude 4.5',
-    prices: {
-      inputPerMillionTokens: 3,
-      outputPerMillionTokens: 15,
-      promptCache: { readPerMillionTokens: 0.3, writePerMillionTokens: 3.75 },
-    },
-    crossRegion: BedrockModel.claude45Geographies(['us', 'eu', 'jp', 'au', 'us-gov']),
-    // AWS's prompt-caching page raised this from 1,024 to 4,096; the larger figure is the safe one.
-    minimumCacheCheckpointTokens: 4096,
-  });
-
-  // Meta Llama: no prompt caching. In us-east-1 these run through the `us.` profile.
-  public static readonly LLAMA_3_1_8B_INSTRUCT = BedrockModel.builtIn({
-    modelId: 'meta.llama3-1-8b-instruct-v1:0',
-    displayName: 'Llama 3.1 8B Instruct',
-    vendor: ModelVendor.META,
-    family: 'Llama 3.1',
-    prices: { inputPerMillionTokens: 0.22, outputPerMillionTokens: 0.22 },
-    crossRegion: ['us'],
-  });
-
-  public static readonly LLAMA_3_1_70B_INSTRUCT = BedrockModel.builtIn({
-    modelId: 'meta.llama3-1-70b-instruct-v1:0',
-    displayName: 'Llama 3.1 70B Instruct',
-    vendor: ModelVendor.META,
-    family: 'Llama 3.1',
-    prices: { inputPerMillionTokens: 0.72, outputPerMillionTokens: 0.72 },
-    crossRegion: ['us'],
-  });
-
-  public static readonly LLAMA_3_3_70B_INSTRUCT = BedrockModel.builtIn({
-    modelId: 'meta.llama3-3-70b-instruct-v1:0',
-    displayName: 'Llama 3.3 70B Instruct',
-    vendor: ModelVendor.META,
-    family: 'Llama 3.3',
-    prices: { inputPerMillionTokens: 0.72, outputPerMillionTokens: 0.72 },
-    crossRegion: ['us'],
-  });
+  /** Every model of the built-in catalog, in catalog order. */
+  public static builtInModels(): readonly BedrockModel[] {
+    return [...BedrockModel.BUILT_IN.values()];
+  }
 
   /** A model the built-in catalog does not know, with your own prices. */
   public static custom(props: BedrockModelProps): BedrockModel {
     return new BedrockModel(props);
   }
 
-  /** Built-in models support batch inference at half the on-demand price. */
-  private static builtIn(props: Omit<BedrockModelProps, 'priceSource'>): BedrockModel {
-    const { inputPerMillionTokens, outputPerMillionTokens } = props.prices;
-    return new BedrockModel({
-      ...props,
-      prices: { ...props.prices, batch: halfPriceBatch(inputPerMillionTokens, outputPerMillionTokens) },
-      priceSource: BUILT_IN_PRICE_SOURCE,
-    });
-  }
-
-  private static claude45Geographies(regional: CrossRegionGeography[]): CrossRegionOption[] {
-    return [{ geography: 'global' }, ...regional.map((geography) => ({ geography, priceFactor: 1.1 }))];
+  private static builtIn(modelId: string): BedrockModel {
+    const model = BedrockModel.BUILT_IN.get(modelId);
+    if (!model) {
+      throw new Error(`the built-in price catalog has no ${modelId}`);
+    }
+    return model;
   }
 
   public readonly modelId: string;
   public readonly displayName: string;
   public readonly vendor: ModelVendor;
   public readonly family: string;
+  /** List prices; see `BedrockModelProps.prices`. */
   public readonly prices: ModelPrices;
   public readonly priceSource: PriceSource;
   public readonly crossRegionProfiles: readonly CrossRegionProfile[];
   public readonly minimumCacheCheckpointTokens?: number;
+  /** What a direct call in the Region costs relative to the list prices. */
+  public readonly inRegionPriceFactor: number;
+  public readonly lifecycle: ModelLifecycle;
   /** The service name the model's spend is billed under. */
   public readonly billingServiceName: string;
   /** @internal */
   public readonly perToken: PerTokenPrices;
+  private readonly options: Pick<BedrockModelProps, 'crossRegion' | 'batchInRegion'>;
 
   private constructor(props: BedrockModelProps) {
     if (typeof props.modelId !== 'string' || !MODEL_ID_PATTERN.test(props.modelId)) {
@@ -336,22 +342,34 @@ export class BedrockModel {
     this.prices = props.prices;
     this.priceSource = props.priceSource ?? USER_SUPPLIED;
     this.minimumCacheCheckpointTokens = props.minimumCacheCheckpointTokens;
+    this.inRegionPriceFactor = checkFactor(props.inRegionPriceFactor ?? 1, `${props.modelId}: inRegionPriceFactor`);
+    this.lifecycle = checkLifecycle(props.lifecycle ?? ACTIVE_LIFECYCLE, props.modelId);
     this.billingServiceName = props.billingServiceName ?? AMAZON_BEDROCK_SERVICE;
     this.crossRegionProfiles = (props.crossRegion ?? []).map((option) => {
-      const { geography, priceFactor = 1 } = typeof option === 'string' ? { geography: option } : option;
+      const { geography, priceFactor = 1, batch = true } = typeof option === 'string' ? { geography: option } : option;
       if (!CROSS_REGION_GEOGRAPHIES.includes(geography)) {
         throw new RangeError(
           `${props.modelId}: cross-region geography must be one of ${CROSS_REGION_GEOGRAPHIES.join(', ')}, got ${geography}`,
         );
       }
-      if (!Number.isFinite(priceFactor) || priceFactor <= 0) {
-        throw new RangeError(`${props.modelId}: priceFactor of ${geography} must be a number > 0, got ${priceFactor}`);
-      }
-      return { geography, profileId: `${geography}.${props.modelId}`, priceFactor };
+      checkFactor(priceFactor, `${props.modelId}: priceFactor of ${geography}`);
+      return {
+        geography,
+        profileId: `${geography}.${props.modelId}`,
+        priceFactor,
+        supportsBatch: batch && props.prices.batch !== undefined,
+      };
     });
+    this.options = { crossRegion: props.crossRegion, batchInRegion: props.batchInRegion };
     this.perToken = toPerTokenPrices(this.prices);
   }
 
+  /** Whether batch inference runs on a direct call in the Region. */
+  public get batchInRegion(): boolean {
+    return (this.options.batchInRegion ?? true) && this.supportsBatch;
+  }
+
+  /** Whether the model supports batch inference on some path (in the Region or through a profile). */
   public get supportsBatch(): boolean {
     return this.prices.batch !== undefined;
   }
@@ -378,7 +396,8 @@ export class BedrockModel {
 
   /**
    * The same model with some prices replaced, e.g. another Region's or a negotiated rate.
-   * Fields you leave out keep their current value; pass `batch` or `promptCache` whole.
+   * Fields you leave out keep their current value; pass `batch`, `promptCache`, `flex`,
+   * `priority` or `longContext` whole.
    */
   public withPrices(prices: Partial<ModelPrices>, source: PriceSource): BedrockModel {
     return new BedrockModel({ ...this.props(), prices: { ...this.prices, ...prices }, priceSource: source });
@@ -409,9 +428,12 @@ export class BedrockModel {
       family: this.family,
       prices: this.prices,
       priceSource: this.priceSource,
-      crossRegion: this.crossRegionProfiles.map(({ geography, priceFactor }) => ({ geography, priceFactor })),
+      crossRegion: this.options.crossRegion,
+      inRegionPriceFactor: this.inRegionPriceFactor,
+      batchInRegion: this.options.batchInRegion,
       minimumCacheCheckpointTokens: this.minimumCacheCheckpointTokens,
       billingServiceName: this.billingServiceName,
+      lifecycle: this.lifecycle,
     };
   }
 }

@@ -1,6 +1,9 @@
+import { onDemandPrices } from './cost';
 import { InferenceSource } from './inference-source';
+import { InvocationMode, invocationModeOf, ServiceTier } from './invocation-mode';
+import { type PerTokenTier } from './model-prices';
 import { JSON_DECIMALS, Usd } from './usd';
-import { validateWorkload, type Workload } from './workload';
+import { CacheTtl, validateWorkload, type Workload } from './workload';
 
 /** A cost-saving lever the estimator can apply to a workload. */
 export enum CostStrategy {
@@ -12,6 +15,8 @@ export enum CostStrategy {
   RESPONSE_CACHE = 'response-cache',
   /** Run the work that can wait as batch inference at batch prices (`batchShare`). */
   BATCH = 'batch',
+  /** Run on-demand calls on another service tier, e.g. Flex at a discount (`serviceTier`). */
+  SERVICE_TIER = 'service-tier',
 }
 
 export interface StrategyEstimate {
@@ -59,6 +64,9 @@ class WorkloadCostModel {
     if (w.promptCaching !== undefined) present.push(CostStrategy.PROMPT_CACHING);
     if (w.responseCache !== undefined) present.push(CostStrategy.RESPONSE_CACHE);
     if (w.batchShare !== undefined) present.push(CostStrategy.BATCH);
+    if (w.serviceTier !== undefined || w.routes?.some((route) => route.serviceTier !== undefined)) {
+      present.push(CostStrategy.SERVICE_TIER);
+    }
     return present;
   }
 
@@ -70,9 +78,12 @@ class WorkloadCostModel {
       perRequest = perRequest.plus(router.input.times(w.router.inputTokens)).plus(router.output.times(w.router.outputTokens));
     }
     const routes =
-      use.has(CostStrategy.MODEL_ROUTING) && w.routes ? w.routes : [{ model: w.baselineModel, share: 1 }];
+      use.has(CostStrategy.MODEL_ROUTING) && w.routes
+        ? w.routes
+        : [{ model: w.baselineModel, share: 1, serviceTier: undefined }];
     for (const route of routes) {
-      perRequest = perRequest.plus(this.modelCallCost(InferenceSource.of(route.model), use).times(route.share));
+      const tier = use.has(CostStrategy.SERVICE_TIER) ? (route.serviceTier ?? w.serviceTier) : undefined;
+      perRequest = perRequest.plus(this.modelCallCost(InferenceSource.of(route.model), tier, use).times(route.share));
     }
     const monthly = perRequest.times(w.requestsPerMonth);
     const cacheHits = use.has(CostStrategy.RESPONSE_CACHE) ? (w.responseCache?.hitRate ?? 0) : 0;
@@ -80,9 +91,9 @@ class WorkloadCostModel {
   }
 
   /** Expected cost of one model call, mixing online and batch calls. */
-  private modelCallCost(source: InferenceSource, use: StrategySet): Usd {
+  private modelCallCost(source: InferenceSource, tier: ServiceTier | undefined, use: StrategySet): Usd {
     const w = this.workload;
-    const online = this.onlineCallCost(source, use);
+    const online = this.onlineCallCost(source, this.onDemandPrices(source, tier), use);
     const batchShare = use.has(CostStrategy.BATCH) ? (w.batchShare ?? 0) : 0;
     if (batchShare === 0) {
       return online;
@@ -96,9 +107,18 @@ class WorkloadCostModel {
     return blend(online, batch, batchShare);
   }
 
-  private onlineCallCost(source: InferenceSource, use: StrategySet): Usd {
+  /** The prices of an on-demand call on `tier`, or on the standard tier when the source does not offer it. */
+  private onDemandPrices(source: InferenceSource, tier: ServiceTier | undefined): PerTokenTier {
+    const mode = invocationModeOf(tier ?? ServiceTier.STANDARD);
+    if (!source.offers(mode)) {
+      this.warn(`${source} does not offer the ${mode} service tier: its calls run on the standard tier`);
+      return onDemandPrices(source.perToken, String(source), InvocationMode.ON_DEMAND, this.workload.inputTokens);
+    }
+    return onDemandPrices(source.perToken, String(source), mode, this.workload.inputTokens);
+  }
+
+  private onlineCallCost(source: InferenceSource, price: PerTokenTier, use: StrategySet): Usd {
     const w = this.workload;
-    const price = source.perToken;
     const output = price.output.times(w.outputTokens);
     const caching = use.has(CostStrategy.PROMPT_CACHING) ? w.promptCaching : undefined;
     if (!caching || caching.cachedPrefixTokens === 0 || !this.canCache(source, caching.cachedPrefixTokens)) {
@@ -107,8 +127,19 @@ class WorkloadCostModel {
     const prefix = caching.cachedPrefixTokens;
     const uncached = price.input.times(w.inputTokens - prefix);
     // A miss writes the prefix to the cache, a hit reads it.
-    const prefixCost = blend(price.cacheWrite!.times(prefix), price.cacheRead!.times(prefix), caching.hitRate);
+    const prefixCost = blend(this.cacheWritePrice(source, price, caching.ttl).times(prefix), price.cacheRead!.times(prefix), caching.hitRate);
     return uncached.plus(prefixCost).plus(output);
+  }
+
+  private cacheWritePrice(source: InferenceSource, price: PerTokenTier, ttl: CacheTtl | undefined): Usd {
+    if (ttl !== CacheTtl.ONE_HOUR) {
+      return price.cacheWrite!;
+    }
+    if (!price.cacheWrite1h) {
+      this.warn(`${source} has no 1-hour cache TTL: its prefix is written at the 5-minute price`);
+      return price.cacheWrite!;
+    }
+    return price.cacheWrite1h;
   }
 
   private canCache(source: InferenceSource, prefixTokens: number): boolean {
@@ -137,9 +168,12 @@ class WorkloadCostModel {
  * The monthly cost of a workload on its baseline model, with every strategy it describes, and
  * with each strategy alone. Costs are exact to 1e-18 USD; savings are rounded to 0.01%.
  *
- * Assumptions: the router call is billed on demand for every request the response cache does
- * not answer; batch calls use batch prices and no prompt caching; a prefix shorter than the
- * model's minimum cache checkpoint is not cached.
+ * Assumptions: the router call is billed on demand, standard tier, for every request the
+ * response cache does not answer; batch calls use batch prices and no prompt caching; a prefix
+ * shorter than the model's minimum cache checkpoint is not cached; a model without the requested
+ * service tier or 1-hour cache TTL runs on the standard tier or 5-minute TTL (with a warning);
+ * requests whose average input exceeds a model's long-context threshold pay its long-context
+ * prices; route-level service tiers apply with model routing, the workload's otherwise.
  */
 export function compareStrategies(workload: Workload): WorkloadEstimate {
   validateWorkload(workload);

@@ -1,5 +1,10 @@
-import { BedrockModel, type CrossRegionGeography, CROSS_REGION_GEOGRAPHIES } from './bedrock-model';
-import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPrices } from './model-prices';
+import { type BedrockModel } from './bedrock-model';
+import { InvocationMode } from './invocation-mode';
+import { type CrossRegionGeography } from './model-metadata';
+import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPrices, withoutBatch } from './model-prices';
+
+/** Models are immutable, so each has one in-Region source (`estimateCost` asks for it on every call). */
+const IN_REGION = new WeakMap<BedrockModel, InferenceSource>();
 
 /**
  * How a model is called: directly in the caller's Region, or through a system-defined
@@ -7,9 +12,17 @@ import { type ModelPrices, type PerTokenPrices, scaleModelPrices, toPerTokenPric
  * CloudWatch metrics under different `ModelId` values.
  */
 export class InferenceSource {
-  /** The model called on demand in the caller's Region, with its list prices. */
+  /**
+   * The model called directly in the caller's Region: its list prices times its
+   * `inRegionPriceFactor`, and batch only where `batchInRegion`.
+   */
   public static inRegion(model: BedrockModel): InferenceSource {
-    return new InferenceSource(model, undefined);
+    let source = IN_REGION.get(model);
+    if (source === undefined) {
+      source = new InferenceSource(model, undefined);
+      IN_REGION.set(model, source);
+    }
+    return source;
   }
 
   /** The model called through its `<geography>.` cross-region profile. */
@@ -33,98 +46,39 @@ export class InferenceSource {
     public readonly model: BedrockModel,
     public readonly geography: CrossRegionGeography | undefined,
   ) {
-    if (geography === undefined) {
-      this.invocationId = model.modelId;
+    const profile = geography === undefined ? undefined : model.crossRegionProfile(geography);
+    this.invocationId = profile?.profileId ?? model.modelId;
+    const priceFactor = profile?.priceFactor ?? model.inRegionPriceFactor;
+    const batch = profile?.supportsBatch ?? model.batchInRegion;
+    if (priceFactor === 1 && batch === model.supportsBatch) {
       this.prices = model.prices;
       this.perToken = model.perToken;
     } else {
-      const profile = model.crossRegionProfile(geography);
-      this.invocationId = profile.profileId;
-      this.prices = profile.priceFactor === 1 ? model.prices : scaleModelPrices(model.prices, profile.priceFactor);
-      this.perToken = profile.priceFactor === 1 ? model.perToken : toPerTokenPrices(this.prices);
+      const scaled = priceFactor === 1 ? model.prices : scaleModelPrices(model.prices, priceFactor);
+      this.prices = batch ? scaled : withoutBatch(scaled);
+      this.perToken = toPerTokenPrices(this.prices);
+    }
+  }
+
+  /** Whether batch inference runs through this source. */
+  public get supportsBatch(): boolean {
+    return this.prices.batch !== undefined;
+  }
+
+  /** Whether calls through this source can be billed in `mode` (standard on-demand always can). */
+  public offers(mode: InvocationMode): boolean {
+    switch (mode) {
+      case InvocationMode.BATCH:
+        return this.supportsBatch;
+      case InvocationMode.FLEX:
+      case InvocationMode.PRIORITY:
+        return this.prices[mode] !== undefined;
+      default:
+        return true;
     }
   }
 
   public toString(): string {
     return this.geography === undefined ? this.model.toString() : `${this.model.displayName} (${this.invocationId})`;
-  }
-}
-
-/** Thrown when an id names no model of the price table. */
-export class UnknownModelError extends RangeError {
-  constructor(
-    public readonly modelId: string,
-    knownIds: readonly string[],
-  ) {
-    super(`unknown model id '${modelId}'; known: ${knownIds.join(', ')} (or a cross-region id such as us.<id>)`);
-    this.name = 'UnknownModelError';
-  }
-}
-
-/** A set of models by id: the built-in catalog, or one with your own models and prices. */
-export class PriceTable {
-  /** The built-in catalog (`BedrockModel.NOVA_MICRO` and friends). */
-  public static readonly DEFAULT = new PriceTable([
-    BedrockModel.NOVA_MICRO,
-    BedrockModel.NOVA_LITE,
-    BedrockModel.NOVA_PRO,
-    BedrockModel.NOVA_PREMIER,
-    BedrockModel.CLAUDE_3_5_HAIKU,
-    BedrockModel.CLAUDE_3_7_SONNET,
-    BedrockModel.CLAUDE_SONNET_4,
-    BedrockModel.CLAUDE_HAIKU_4_5,
-    BedrockModel.CLAUDE_SONNET_4_5,
-    BedrockModel.LLAMA_3_1_8B_INSTRUCT,
-    BedrockModel.LLAMA_3_1_70B_INSTRUCT,
-    BedrockModel.LLAMA_3_3_70B_INSTRUCT,
-  ]);
-
-  private readonly byId: ReadonlyMap<string, BedrockModel>;
-
-  constructor(models: readonly BedrockModel[]) {
-    const byId = new Map<string, BedrockModel>();
-    for (const model of models) {
-      if (byId.has(model.modelId)) {
-        throw new RangeError(`price table lists ${model.modelId} twice`);
-      }
-      byId.set(model.modelId, model);
-    }
-    this.byId = byId;
-  }
-
-  public get models(): readonly BedrockModel[] {
-    return [...this.byId.values()];
-  }
-
-  /** A table with `models` added, each replacing any model of the same id. */
-  public with(...models: BedrockModel[]): PriceTable {
-    const merged = new Map(this.byId);
-    for (const model of models) {
-      merged.set(model.modelId, model);
-    }
-    return new PriceTable([...merged.values()]);
-  }
-
-  /** The model with this foundation model id, if the table has it. */
-  public find(modelId: string): BedrockModel | undefined {
-    return this.byId.get(modelId);
-  }
-
-  /**
-   * The source a caller's `modelId` names: a foundation model id (`amazon.nova-pro-v1:0`) or a
-   * cross-region profile id (`us.amazon.nova-pro-v1:0`). Throws `UnknownModelError` otherwise.
-   */
-  public resolve(id: string): InferenceSource {
-    const direct = this.byId.get(id);
-    if (direct) {
-      return InferenceSource.inRegion(direct);
-    }
-    for (const geography of CROSS_REGION_GEOGRAPHIES) {
-      const model = id.startsWith(`${geography}.`) ? this.byId.get(id.slice(geography.length + 1)) : undefined;
-      if (model) {
-        return InferenceSource.crossRegion(model, geography);
-      }
-    }
-    throw new UnknownModelError(id, [...this.byId.keys()]);
   }
 }

@@ -1,11 +1,20 @@
 import { type BedrockModel } from './bedrock-model';
-import { type InferenceSource, PriceTable } from './inference-source';
+import { ServiceTier } from './invocation-mode';
+import { type InferenceSource } from './inference-source';
+import { PriceTable } from './price-table';
+import { describeValue, JsonReader } from './json-reader';
 
 /** A share of the traffic that runs on one model. */
 export interface WorkloadRoute {
   readonly model: BedrockModel | InferenceSource;
   /** Fraction of the requests, in [0, 1]; the shares of all routes sum to 1. */
   readonly share: number;
+  /**
+   * The service tier this route's calls run on (with the service-tier strategy).
+   *
+   * @default - the workload's `serviceTier`
+   */
+  readonly serviceTier?: ServiceTier;
 }
 
 /** The classification call a router makes for every request the response cache does not serve. */
@@ -15,11 +24,24 @@ export interface WorkloadRouter {
   readonly outputTokens: number;
 }
 
+/** How long a prompt-cache entry lives without a hit: Converse's `cachePoint.ttl`. */
+export enum CacheTtl {
+  FIVE_MINUTES = '5m',
+  /** Claude 4.5 and later; writes cost 2x input instead of 1.25x. */
+  ONE_HOUR = '1h',
+}
+
 export interface WorkloadPromptCaching {
   /** Average input tokens per request that form a cacheable prefix (system prompt, context). */
   readonly cachedPrefixTokens: number;
   /** Fraction of requests whose prefix is read from the cache, in [0, 1]. */
   readonly hitRate: number;
+  /**
+   * The cache entries' TTL: misses write the prefix at this TTL's write price.
+   *
+   * @default CacheTtl.FIVE_MINUTES
+   */
+  readonly ttl?: CacheTtl;
 }
 
 export interface WorkloadResponseCache {
@@ -45,6 +67,13 @@ export interface Workload {
   readonly responseCache?: WorkloadResponseCache;
   /** Fraction of the model calls run as batch inference where the model supports it. @default 0 */
   readonly batchShare?: number;
+  /**
+   * The service tier on-demand model calls run on (the service-tier strategy): Flex for
+   * latency-tolerant work at a discount, Priority at a premium.
+   *
+   * @default - the standard tier, unless a route names its own
+   */
+  readonly serviceTier?: ServiceTier;
 }
 
 /** A workload that breaks a rule; `field` is the JSON path of the offending value. */
@@ -60,89 +89,49 @@ export class WorkloadError extends RangeError {
 
 const SHARE_TOLERANCE = 1e-9;
 
-type JsonObject = Record<string, unknown>;
-
-function describe(value: unknown): string {
-  if (value === undefined) {
-    return 'nothing';
-  }
-  return JSON.stringify(value) ?? String(value);
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function expectObject(value: unknown, field: string, allowedKeys: readonly string[]): JsonObject {
-  if (!isObject(value)) {
-    throw new WorkloadError(field, `must be an object, got ${describe(value)}`);
-  }
-  const unknownKey = Object.keys(value).find((key) => !allowedKeys.includes(key));
-  if (unknownKey !== undefined) {
-    throw new WorkloadError(
-      field ? `${field}.${unknownKey}` : unknownKey,
-      `unknown field; allowed: ${allowedKeys.join(', ')}`,
-    );
-  }
-  return value;
-}
-
-function nonNegative(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new WorkloadError(field, `must be a number >= 0, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function fraction(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new WorkloadError(field, `must be a number in [0, 1], got ${describe(value)}`);
-  }
-  return value;
-}
+const read = new JsonReader((field, problem) => new WorkloadError(field, problem));
+const SERVICE_TIERS = Object.values(ServiceTier);
+const CACHE_TTLS = Object.values(CacheTtl);
 
 /**
  * Throws a `WorkloadError` naming the first value out of range. `compareStrategies` calls it;
  * `parseWorkload` calls it after reading JSON.
  */
 export function validateWorkload(workload: Workload): void {
-  if (typeof workload.name !== 'string' || workload.name.trim() === '') {
-    throw new WorkloadError('name', `must be a non-empty string, got ${describe(workload.name)}`);
-  }
-  if (!(nonNegative(workload.requestsPerMonth, 'requestsPerMonth') > 0)) {
-    throw new WorkloadError('requestsPerMonth', 'must be a number > 0, got 0');
-  }
-  nonNegative(workload.inputTokens, 'inputTokens');
-  nonNegative(workload.outputTokens, 'outputTokens');
+  read.string(workload.name, 'name');
+  read.positive(workload.requestsPerMonth, 'requestsPerMonth');
+  read.nonNegative(workload.inputTokens, 'inputTokens');
+  read.nonNegative(workload.outputTokens, 'outputTokens');
   if (workload.routes !== undefined) {
     if (workload.routes.length === 0) {
       throw new WorkloadError('routes', 'must list at least one route, or be left out');
     }
-    const total = workload.routes.reduce((sum, route, index) => sum + fraction(route.share, `routes[${index}].share`), 0);
+    const total = workload.routes.reduce((sum, route, index) => sum + read.fraction(route.share, `routes[${index}].share`), 0);
+    workload.routes.forEach((route, index) => read.optional(route.serviceTier, (tier) => read.oneOf(tier, `routes[${index}].serviceTier`, SERVICE_TIERS)));
     if (Math.abs(total - 1) > SHARE_TOLERANCE) {
       throw new WorkloadError('routes', `shares must sum to 1 (within ${SHARE_TOLERANCE}), got ${total}`);
     }
   }
   if (workload.router !== undefined) {
-    nonNegative(workload.router.inputTokens, 'router.inputTokens');
-    nonNegative(workload.router.outputTokens, 'router.outputTokens');
+    read.nonNegative(workload.router.inputTokens, 'router.inputTokens');
+    read.nonNegative(workload.router.outputTokens, 'router.outputTokens');
   }
   if (workload.promptCaching !== undefined) {
-    const prefix = nonNegative(workload.promptCaching.cachedPrefixTokens, 'promptCaching.cachedPrefixTokens');
+    const prefix = read.nonNegative(workload.promptCaching.cachedPrefixTokens, 'promptCaching.cachedPrefixTokens');
     if (prefix > workload.inputTokens) {
       throw new WorkloadError(
         'promptCaching.cachedPrefixTokens',
         `must be at most inputTokens (${workload.inputTokens}), got ${prefix}`,
       );
     }
-    fraction(workload.promptCaching.hitRate, 'promptCaching.hitRate');
+    read.fraction(workload.promptCaching.hitRate, 'promptCaching.hitRate');
+    read.optional(workload.promptCaching.ttl, (ttl) => read.oneOf(ttl, 'promptCaching.ttl', CACHE_TTLS));
   }
   if (workload.responseCache !== undefined) {
-    fraction(workload.responseCache.hitRate, 'responseCache.hitRate');
+    read.fraction(workload.responseCache.hitRate, 'responseCache.hitRate');
   }
-  if (workload.batchShare !== undefined) {
-    fraction(workload.batchShare, 'batchShare');
-  }
+  read.optional(workload.batchShare, (share) => read.fraction(share, 'batchShare'));
+  read.optional(workload.serviceTier, (tier) => read.oneOf(tier, 'serviceTier', SERVICE_TIERS));
 }
 
 const WORKLOAD_KEYS = [
@@ -156,6 +145,7 @@ const WORKLOAD_KEYS = [
   'promptCaching',
   'responseCache',
   'batchShare',
+  'serviceTier',
 ] as const;
 
 /**
@@ -164,10 +154,10 @@ const WORKLOAD_KEYS = [
  * misspelt option is never silently ignored.
  */
 export function parseWorkload(document: unknown, table: PriceTable = PriceTable.DEFAULT): Workload {
-  const root = expectObject(document, '', WORKLOAD_KEYS);
+  const root = read.object(document, '', WORKLOAD_KEYS);
   const model = (value: unknown, field: string) => {
     if (typeof value !== 'string' || value === '') {
-      throw new WorkloadError(field, `must be a model id string such as "amazon.nova-micro-v1:0", got ${describe(value)}`);
+      throw new WorkloadError(field, `must be a model id string such as "amazon.nova-micro-v1:0", got ${describeValue(value)}`);
     }
     try {
       return table.resolve(value);
@@ -186,15 +176,19 @@ export function parseWorkload(document: unknown, table: PriceTable = PriceTable.
     baselineModel: model(root.baselineModel, 'baselineModel'),
     routes: optional('routes', (value) => {
       if (!Array.isArray(value)) {
-        throw new WorkloadError('routes', `must be an array of { model, share }, got ${describe(value)}`);
+        throw new WorkloadError('routes', `must be an array of { model, share, serviceTier? }, got ${describeValue(value)}`);
       }
       return value.map((entry, index) => {
-        const route = expectObject(entry, `routes[${index}]`, ['model', 'share']);
-        return { model: model(route.model, `routes[${index}].model`), share: route.share as number };
+        const route = read.object(entry, `routes[${index}]`, ['model', 'share', 'serviceTier']);
+        return {
+          model: model(route.model, `routes[${index}].model`),
+          share: route.share as number,
+          serviceTier: route.serviceTier as ServiceTier | undefined,
+        };
       });
     }),
     router: optional('router', (value) => {
-      const router = expectObject(value, 'router', ['model', 'inputTokens', 'outputTokens']);
+      const router = read.object(value, 'router', ['model', 'inputTokens', 'outputTokens']);
       return {
         model: model(router.model, 'router.model'),
         inputTokens: router.inputTokens as number,
@@ -202,14 +196,19 @@ export function parseWorkload(document: unknown, table: PriceTable = PriceTable.
       };
     }),
     promptCaching: optional('promptCaching', (value) => {
-      const caching = expectObject(value, 'promptCaching', ['cachedPrefixTokens', 'hitRate']);
-      return { cachedPrefixTokens: caching.cachedPrefixTokens as number, hitRate: caching.hitRate as number };
+      const caching = read.object(value, 'promptCaching', ['cachedPrefixTokens', 'hitRate', 'ttl']);
+      return {
+        cachedPrefixTokens: caching.cachedPrefixTokens as number,
+        hitRate: caching.hitRate as number,
+        ttl: caching.ttl as CacheTtl | undefined,
+      };
     }),
     responseCache: optional('responseCache', (value) => {
-      const cache = expectObject(value, 'responseCache', ['hitRate']);
+      const cache = read.object(value, 'responseCache', ['hitRate']);
       return { hitRate: cache.hitRate as number };
     }),
     batchShare: root.batchShare as number | undefined,
+    serviceTier: root.serviceTier as ServiceTier | undefined,
   };
   validateWorkload(workload);
   return workload;

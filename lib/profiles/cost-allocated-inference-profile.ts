@@ -7,6 +7,7 @@ import { BedrockMetrics } from '../monitoring/bedrock-metrics';
 import { type BedrockModel, InferenceSource } from '../pricing';
 import { validateCostAllocationTags } from './cost-allocation-tag-rules';
 import { destinationRegions } from './cross-region-routing';
+import { warnOnModelLifecycle } from '../internal/model-annotations';
 
 /** Calling a model through a profile: Converse uses InvokeModel, ConverseStream the streaming one. */
 const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
@@ -199,6 +200,7 @@ export class CostAllocatedInferenceProfile extends CostAllocatedInferenceProfile
     validateCostAllocationTags(props.costAllocationTags, 'CostAllocatedInferenceProfile costAllocationTags', true);
     this.source = InferenceSource.of(props.model);
     validateSourceRegion(this, this.source);
+    warnOnModelLifecycle(this, this.source);
 
     this.resource = new CfnApplicationInferenceProfile(this, 'Resource', {
       inferenceProfileName: props.profileName,

@@ -9,6 +9,7 @@ const GEOGRAPHY_REGIONS: Record<CrossRegionGeography, () => string[]> = {
   ca: () => regionsOf('aws', (name) => name.startsWith('ca-')),
   jp: () => ['ap-northeast-1', 'ap-northeast-3'],
   au: () => ['ap-southeast-2', 'ap-southeast-4'],
+  in: () => ['ap-south-1', 'ap-south-2'],
   'us-gov': () => regionsOf('aws-us-gov', () => true),
   global: () => ['*'],
 };

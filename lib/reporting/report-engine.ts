@@ -954,7 +954,8 @@ function promptCaching(a: Analysed, ctx: Context): Draft | undefined {
       `read at ${formatPricePerMillion(prices.promptCache?.readPerMillionTokens ?? 0)} instead of ` +
       `${formatPricePerMillion(prices.inputPerMillionTokens)} (saves ${formatUsd(readSaving)}) and ` +
       `${formatTokens(missTokens)} written at ${formatPricePerMillion(writePrice)} ` +
-      `(surcharge ${formatUsd(writeSurcharge)}): saves ${text}. Put a cachePoint after the stable part of the prompt ` +
+      `(${writeSurcharge.isNegative() ? `saves ${formatUsd(Usd.ZERO.minus(writeSurcharge))}` : `surcharge ${formatUsd(writeSurcharge)}`}): ` +
+      `saves ${text}. Put a cachePoint after the stable part of the prompt ` +
       '(system prompt, tools, documents).',
     monthlySavings: monthly,
   };
@@ -1097,7 +1098,11 @@ export function renderReport(report: CostReportDigest): string {
     out.push(...renderTable(rows, ['left', 'right', 'right', 'right', 'right', 'right'], [0]).map((row) => `  ${row}`), '');
   }
 
-  const sources = report.priceSources.map((s) => `${s.region}, as of ${s.asOf} (${s.reference})`).join('; ');
+  // Each model cites its own sources (priceSources, and `bedrock-cost models --json`): the text names the Regions and dates.
+  const regions = [...new Set(report.priceSources.map((s) => s.region))].join(', ');
+  const dates = [...new Set(report.priceSources.map((s) => s.asOf))].sort();
+  const asOf = dates.length <= 1 ? `as of ${dates[0] ?? 'unknown'}` : `as of ${dates[0]} to ${dates[dates.length - 1]}`;
+  const sources = report.priceSources.length === 0 ? '' : `${regions}, ${asOf} (each model's sources: bedrock-cost models --json)`;
   out.push(
     ...wrap(
       `Costs are estimates: token counts from CloudWatch (AWS/Bedrock, Sum) x list prices from the price table` +

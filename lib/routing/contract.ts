@@ -4,7 +4,7 @@
  * ModelRouter construct writes next to each bundle. lib/routing builds these shapes at synth
  * time; lambda/router and lambda/router-agent read them at run time.
  */
-import { type ModelPrices } from '../pricing';
+import { type ModelPrices, type ServiceTier } from '../pricing';
 
 export type ChatRole = 'user' | 'assistant';
 
@@ -157,6 +157,8 @@ export interface PricedModelJson {
   readonly modelId: string;
   /** Per million tokens, already scaled for the source (e.g. +10% for a geographic Claude 4.5 profile). */
   readonly prices: ModelPrices;
+  /** The service tier the model is called on, and priced at; absent for the standard tier. */
+  readonly serviceTier?: ServiceTier;
 }
 
 export interface TierConfig extends PricedModelJson {
@@ -224,6 +226,8 @@ export interface AgentConfig {
   readonly promptCaching: boolean;
   /** Whether the fallback model supports prompt caching. */
   readonly fallbackPromptCaching: boolean;
+  /** Converse's `serviceTier` of the tier's model (the fallback runs standard); absent for standard. */
+  readonly serviceTier?: ServiceTier;
 }
 
 /**

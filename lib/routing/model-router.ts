@@ -19,7 +19,7 @@ import { integerIn } from '../internal/validate';
 import { normalizeAlarmThreshold } from '../monitoring/alarm-threshold';
 import { type BedrockCostDashboard } from '../monitoring/bedrock-cost-dashboard';
 import { type AlarmThreshold } from '../monitoring/bedrock-usage-alarms';
-import { type BedrockModel, InferenceSource } from '../pricing';
+import { type BedrockModel, InferenceSource, invocationModeOf, ServiceTier } from '../pricing';
 import { validateCostAllocationTags } from '../profiles/cost-allocation-tag-rules';
 import { CostAllocationTagKey } from '../profiles/cost-allocation-tags';
 import { CostAllocatedInferenceProfile } from '../profiles/cost-allocated-inference-profile';
@@ -68,6 +68,15 @@ export interface RouterTier {
    * @default - none: throttling ends in a 429
    */
   readonly fallbackModel?: BedrockModel | InferenceSource;
+  /**
+   * The service tier the tier's model runs on: `ServiceTier.FLEX` for latency-tolerant tiers at
+   * about half price, `PRIORITY` at a premium, where the model offers it (checked at synth). The
+   * built-in agent sends it as Converse's `serviceTier`; your own agent must send it too. Answers
+   * are priced at the tier's prices; the fallback model runs on the standard tier.
+   *
+   * @default ServiceTier.STANDARD
+   */
+  readonly serviceTier?: ServiceTier;
 }
 
 export interface RouterEscalationOptions {
@@ -283,6 +292,7 @@ export class ModelRouter extends Construct {
     const tierConfigs: TierConfig[] = [];
     for (const tier of props.tiers) {
       const idPrefix = constructIdOf(tier.name);
+      const serviceTier = checkServiceTier(tier);
       const profile = createProfile(tier.name, tier.name, tier.model, idPrefix);
       this.tierProfiles.set(tier.name, profile);
       const fallback = tier.fallbackModel && createProfile(`${tier.name}-fallback`, tier.name, tier.fallbackModel, `${idPrefix}Fallback`);
@@ -301,7 +311,7 @@ export class ModelRouter extends Construct {
         name: tier.name,
         description: tier.description,
         maxTokens: tier.maxTokens,
-        ...priced(profile.source),
+        ...priced(profile.source, serviceTier),
         fallback: fallback && priced(fallback.source),
       });
     }
@@ -561,6 +571,7 @@ export class ModelRouter extends Construct {
       temperature: tier.temperature,
       promptCaching: promptCaching && profile.model.supportsPromptCaching,
       fallbackPromptCaching: promptCaching && (fallback?.model.supportsPromptCaching ?? false),
+      ...(tier.serviceTier && tier.serviceTier !== ServiceTier.STANDARD ? { serviceTier: tier.serviceTier } : {}),
     };
     const agent = createHandlerFunction(this, `${idPrefix}Agent`, {
       handler: 'router-agent',
@@ -632,8 +643,21 @@ function resolveLimits(limits: RouterLimits = {}): RouterConfig['limits'] {
   };
 }
 
-function priced(source: InferenceSource): PricedModelJson {
-  return { modelId: source.invocationId, prices: source.prices };
+function priced(source: InferenceSource, serviceTier = ServiceTier.STANDARD): PricedModelJson {
+  return { modelId: source.invocationId, prices: source.prices, ...(serviceTier === ServiceTier.STANDARD ? {} : { serviceTier }) };
+}
+
+/** The tier's service tier, when its model offers it. */
+function checkServiceTier(tier: RouterTier): ServiceTier {
+  const serviceTier = tier.serviceTier ?? ServiceTier.STANDARD;
+  if (!Object.values(ServiceTier).includes(serviceTier)) {
+    throw new Error(`ModelRouter tier '${tier.name}' serviceTier must be one of ${Object.values(ServiceTier).join(', ')}, got ${String(serviceTier)}`);
+  }
+  const source = InferenceSource.of(tier.model);
+  if (!source.offers(invocationModeOf(serviceTier))) {
+    throw new Error(`ModelRouter tier '${tier.name}' serviceTier: ${source} does not offer the ${serviceTier} service tier`);
+  }
+  return serviceTier;
 }
 
 function mostExpensive(tiers: readonly RouterTier[]): InferenceSource {

@@ -24,14 +24,20 @@ const TOPIC = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
 
 describe('BedrockBudget', () => {
   test('is a monthly USD cost budget over Amazon Bedrock and the third-party model services', () => {
-    expect(BEDROCK_BILLING_SERVICES).toEqual([
-      'Amazon Bedrock',
-      'Claude 3.5 Haiku (Amazon Bedrock Edition)',
-      'Claude 3.7 Sonnet (Amazon Bedrock Edition)',
-      'Claude Sonnet 4 (Amazon Bedrock Edition)',
-      'Claude Haiku 4.5 (Amazon Bedrock Edition)',
-      'Claude Sonnet 4.5 (Amazon Bedrock Edition)',
-    ]);
+    // Amazon Bedrock, then each Claude model of the price catalog under its Marketplace name.
+    expect(BEDROCK_BILLING_SERVICES[0]).toBe('Amazon Bedrock');
+    expect(BEDROCK_BILLING_SERVICES).toEqual(
+      expect.arrayContaining([
+        'Claude 3.5 Haiku (Amazon Bedrock Edition)',
+        'Claude 3.7 Sonnet (Amazon Bedrock Edition)',
+        'Claude Sonnet 4 (Amazon Bedrock Edition)',
+        'Claude Haiku 4.5 (Amazon Bedrock Edition)',
+        'Claude Sonnet 4.5 (Amazon Bedrock Edition)',
+        'Claude Sonnet 4.6 (Amazon Bedrock Edition)',
+        'Claude Opus 5 (Amazon Bedrock Edition)',
+      ]),
+    );
+    expect(BEDROCK_BILLING_SERVICES.slice(1).every((service) => / \(Amazon Bedrock Edition\)$/.test(service))).toBe(true);
     build().template.hasResourceProperties('AWS::Budgets::Budget', {
       Budget: {
         BudgetName: 'Billing-Bedrock',

@@ -31,9 +31,10 @@ describe('BedrockCostDashboard', () => {
     const expressions = (spend?.properties.metrics ?? [])
       .map((row) => (row[0] as { expression?: string }).expression)
       .filter((expression) => expression !== undefined);
+    // Nova cache writes are free (AWS Price List): their term is 0.
     expect(expressions).toEqual([
-      '(0.035 * FILL(inputTokens_0, 0) + 0.14 * FILL(outputTokens_0, 0) + 0.00875 * FILL(cacheReadTokens_0, 0) + 0.035 * FILL(cacheWriteTokens_0, 0)) / 1000000',
-      '(0.8 * FILL(inputTokens_1, 0) + 3.2 * FILL(outputTokens_1, 0) + 0.2 * FILL(cacheReadTokens_1, 0) + 0.8 * FILL(cacheWriteTokens_1, 0)) / 1000000',
+      '(0.035 * FILL(inputTokens_0, 0) + 0.14 * FILL(outputTokens_0, 0) + 0.00875 * FILL(cacheReadTokens_0, 0) + 0 * FILL(cacheWriteTokens_0, 0)) / 1000000',
+      '(0.8 * FILL(inputTokens_1, 0) + 3.2 * FILL(outputTokens_1, 0) + 0.2 * FILL(cacheReadTokens_1, 0) + 0 * FILL(cacheWriteTokens_1, 0)) / 1000000',
     ]);
     const total = widgets.find((widget) => widget.properties.title === 'Estimated spend in the time range, USD');
     expect(total?.properties.setPeriodToTimeRange).toBe(true);

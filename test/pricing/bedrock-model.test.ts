@@ -2,6 +2,7 @@ import {
   BedrockModel,
   BUILT_IN_PRICE_SOURCE,
   InferenceSource,
+  ModelLifecycleStatus,
   ModelVendor,
   PriceTable,
   UnknownModelError,
@@ -17,7 +18,12 @@ describe('BedrockModel catalog', () => {
     expect(prices(BedrockModel.CLAUDE_3_5_HAIKU)).toEqual([0.8, 4]);
     expect(prices(BedrockModel.CLAUDE_SONNET_4)).toEqual([3, 15]);
     expect(prices(BedrockModel.CLAUDE_HAIKU_4_5)).toEqual([1, 5]);
-    expect(BedrockModel.NOVA_MICRO.priceSource).toEqual(BUILT_IN_PRICE_SOURCE);
+    expect(BedrockModel.NOVA_MICRO.priceSource).toEqual({
+      region: 'us-east-1',
+      asOf: '2026-06-11',
+      reference: expect.stringContaining('aws-pricing-page 2025-07-20'),
+    });
+    expect(BUILT_IN_PRICE_SOURCE).toMatchObject({ region: 'us-east-1', asOf: '2026-11-29' });
   });
 
   test('Nova Micro input costs about 1/23 of Nova Pro input', () => {
@@ -25,21 +31,74 @@ describe('BedrockModel catalog', () => {
     expect(ratio).toBeCloseTo(22.857, 3);
   });
 
-  test('batch costs half of on-demand on every built-in model', () => {
-    for (const model of PriceTable.DEFAULT.models) {
-      expect(model.supportsBatch).toBe(true);
+  test('batch costs half of on-demand where the catalog offers it, and only there', () => {
+    const withBatch = PriceTable.DEFAULT.models.filter((model) => model.supportsBatch);
+    for (const model of withBatch) {
       expect(model.prices.batch).toEqual({
         inputPerMillionTokens: model.prices.inputPerMillionTokens / 2,
         outputPerMillionTokens: model.prices.outputPerMillionTokens / 2,
       });
     }
+    // AWS's pricing page lists no batch price for these; Nova Premier batches only through us.
+    expect(BedrockModel.CLAUDE_3_7_SONNET.supportsBatch).toBe(false);
+    expect(BedrockModel.CLAUDE_3_5_HAIKU.supportsBatch).toBe(false);
+    expect(BedrockModel.DEEPSEEK_R1.supportsBatch).toBe(false);
+    expect(InferenceSource.inRegion(BedrockModel.NOVA_PREMIER).supportsBatch).toBe(false);
+    expect(InferenceSource.crossRegion(BedrockModel.NOVA_PREMIER, 'us').prices.batch).toEqual({
+      inputPerMillionTokens: 1.25,
+      outputPerMillionTokens: 6.25,
+    });
   });
 
-  test('Nova caches at 25% of input with no write surcharge; Claude reads 10%, writes 125%', () => {
-    expect(BedrockModel.NOVA_LITE.prices.promptCache).toEqual({ readPerMillionTokens: 0.015 });
-    expect(BedrockModel.NOVA_LITE.perToken.cacheWrite?.equals(BedrockModel.NOVA_LITE.perToken.input)).toBe(true);
-    expect(BedrockModel.CLAUDE_SONNET_4_5.prices.promptCache).toEqual({ readPerMillionTokens: 0.3, writePerMillionTokens: 3.75 });
+  test('Nova caches at 25% of input with free writes; Claude reads 10%, writes 125% (5 minutes) or 200% (1 hour)', () => {
+    expect(BedrockModel.NOVA_LITE.prices.promptCache).toEqual({ readPerMillionTokens: 0.015, writePerMillionTokens: 0 });
+    expect(BedrockModel.NOVA_LITE.perToken.cacheWrite?.isZero()).toBe(true);
+    expect(BedrockModel.CLAUDE_SONNET_4_5.prices.promptCache).toEqual({
+      readPerMillionTokens: 0.3,
+      writePerMillionTokens: 3.75,
+      write1hPerMillionTokens: 6,
+    });
+    expect(BedrockModel.CLAUDE_SONNET_4.prices.promptCache).toEqual({ readPerMillionTokens: 0.3, writePerMillionTokens: 3.75 });
     expect(BedrockModel.LLAMA_3_3_70B_INSTRUCT.supportsPromptCaching).toBe(false);
+  });
+
+  test('settles the minimum cache checkpoints from the newest AWS prompt-caching page', () => {
+    expect(BedrockModel.CLAUDE_SONNET_4_5.minimumCacheCheckpointTokens).toBe(1024);
+    expect(BedrockModel.CLAUDE_HAIKU_4_5.minimumCacheCheckpointTokens).toBe(4096);
+    expect(BedrockModel.CLAUDE_OPUS_5.minimumCacheCheckpointTokens).toBe(512);
+    expect(BedrockModel.CLAUDE_3_5_HAIKU.minimumCacheCheckpointTokens).toBe(2048);
+  });
+
+  test('lists at least 35 current text models, each with its source and date', () => {
+    const current = PriceTable.DEFAULT.models.filter((model) => model.lifecycle.status !== ModelLifecycleStatus.END_OF_LIFE);
+    expect(current.length).toBeGreaterThanOrEqual(35);
+    for (const model of PriceTable.DEFAULT.models) {
+      expect(model.priceSource.reference).not.toBe('');
+      expect(model.priceSource.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+  });
+
+  test('records lifecycle dates and replacements', () => {
+    expect(BedrockModel.NOVA_PREMIER.lifecycle).toEqual({
+      status: ModelLifecycleStatus.END_OF_LIFE,
+      legacySince: '2026-03-13',
+      endOfLife: '2026-09-14',
+      replacement: 'amazon.nova-2-lite-v1:0',
+    });
+    expect(BedrockModel.CLAUDE_SONNET_4.lifecycle).toMatchObject({ status: ModelLifecycleStatus.END_OF_LIFE, endOfLife: '2026-10-14' });
+    expect(BedrockModel.CLAUDE_SONNET_4_5.lifecycle).toMatchObject({ status: ModelLifecycleStatus.LEGACY, endOfLife: '2027-04-08' });
+    expect(BedrockModel.NOVA_MICRO.lifecycle.status).toBe(ModelLifecycleStatus.ACTIVE);
+    for (const model of PriceTable.DEFAULT.models) {
+      const replacement = model.lifecycle.replacement;
+      if (replacement !== undefined) {
+        expect(PriceTable.DEFAULT.find(replacement)?.lifecycle.status).toBe(ModelLifecycleStatus.ACTIVE);
+      }
+    }
+  });
+
+  test('names every built-in model as a static member', () => {
+    const statics = new Set(Object.values(BedrockModel).filter((value) => value instanceof BedrockModel));
+    expect(PriceTable.DEFAULT.models.filter((model) => !statics.has(model))).toEqual([]);
   });
 
   test('lists the cross-region profiles a model can be called through', () => {
@@ -103,8 +162,19 @@ describe('InferenceSource', () => {
     expect(regional.invocationId).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
     expect(regional.prices.inputPerMillionTokens).toBe(1.1);
     expect(regional.prices.outputPerMillionTokens).toBe(5.5);
-    expect(regional.prices.promptCache).toEqual({ readPerMillionTokens: 0.11, writePerMillionTokens: 1.375 });
+    expect(regional.prices.promptCache).toEqual({ readPerMillionTokens: 0.11, writePerMillionTokens: 1.375, write1hPerMillionTokens: 2.2 });
     expect(global.prices).toBe(BedrockModel.CLAUDE_HAIKU_4_5.prices);
+    // A direct call in the Region is a regional endpoint too.
+    expect(InferenceSource.inRegion(BedrockModel.CLAUDE_HAIKU_4_5).prices).toEqual(regional.prices);
+  });
+
+  test('Nova 2 Lite: global list prices, 10% more in the Region, as in the AWS Price List', () => {
+    const inRegion = InferenceSource.inRegion(BedrockModel.NOVA_2_LITE).prices;
+    expect([inRegion.inputPerMillionTokens, inRegion.outputPerMillionTokens]).toEqual([0.33, 2.75]);
+    expect(inRegion.batch).toEqual({ inputPerMillionTokens: 0.165, outputPerMillionTokens: 1.375 });
+    expect(inRegion.flex?.inputPerMillionTokens).toBe(0.165);
+    expect(inRegion.priority?.inputPerMillionTokens).toBe(0.5775);
+    expect(inRegion.promptCache?.readPerMillionTokens).toBe(0.0825);
   });
 
   test('Nova profiles cost the same as in-Region calls', () => {

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BedrockModel,
+  CacheTtl,
   compareStrategies,
   CostStrategy,
   estimateToJson,
   InferenceSource,
   parseWorkload,
+  ServiceTier,
   type Workload,
   type WorkloadEstimate,
   WorkloadError,
@@ -26,7 +28,8 @@ function strategy(estimate: WorkloadEstimate, which: CostStrategy) {
 }
 
 // Every expected figure below is worked out by hand from the us-east-1 list prices (USD per 1M
-// tokens): Micro 0.035/0.14, Lite 0.06/0.24, Pro 0.80/3.20; batch half; Lite cache read 0.015.
+// tokens): Micro 0.035/0.14, Lite 0.06/0.24, Pro 0.80/3.20; batch half; cache reads Micro 0.00875,
+// Lite 0.015, Pro 0.20; Nova cache writes are free (AWS Price List).
 describe('compareStrategies on the seed scenarios', () => {
   test('customer support: 80% Nova Micro / 20% Nova Lite behind a Micro router saves 94.43% vs all Nova Pro', () => {
     const estimate = estimateExample('customer-support.json');
@@ -47,45 +50,45 @@ describe('compareStrategies on the seed scenarios', () => {
     expect(estimate.savingsPercent).toBe(80.1);
   });
 
-  test('the reference support router, with its caches: routing, prompt caching and a 15% response cache save 96.97%', () => {
+  test('the reference support router, with its caches: routing, prompt caching and a 15% response cache save 97.19%', () => {
     const estimate = estimateExample('customer-support-router.json');
     // Pro: 1,500 x 0.80 + 200 x 3.20 = 1,840e-6 a request; x 1M = $1,840.
     expect(estimate.baseline.monthlyCost.toString()).toBe('1840');
     // 85% of requests reach the router and a model. Router: 150 x 0.035 + 5 x 0.14 = 5.95e-6.
-    // Micro, 1,200 cached of 1,500: hit 300 x 0.035 + 1,200 x 0.00875 + 200 x 0.14 = 49; miss 1,500 x 0.035 + 28 = 80.5;
-    // 90% hits -> 52.15. Lite: hit 18 + 18 + 48 = 84; miss 90 + 48 = 138 -> 89.4.
-    // 0.8 x 52.15 + 0.2 x 89.4 = 59.6; (59.6 + 5.95) x 850,000 / 1e6 = $55.7175.
-    expect(estimate.optimized.monthlyCost.toString()).toBe('55.7175');
-    expect(estimate.savingsPercent).toBe(96.97);
+    // Micro, 1,200 cached of 1,500: hit 300 x 0.035 + 1,200 x 0.00875 + 200 x 0.14 = 49; miss (a free
+    // write) 10.5 + 28 = 38.5; 90% hits -> 47.95. Lite: hit 18 + 18 + 48 = 84; miss 18 + 48 = 66 -> 82.2.
+    // 0.8 x 47.95 + 0.2 x 82.2 = 54.8; (54.8 + 5.95) x 850,000 / 1e6 = $51.6375.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('51.6375');
+    expect(estimate.savingsPercent).toBe(97.19);
   });
 
-  test('the reference financial router, with its caches, saves 87.42%', () => {
+  test('the reference financial router, with its caches, saves 88.35%', () => {
     const estimate = estimateExample('financial-services-router.json');
     // Pro: 1,800 x 0.80 + 300 x 3.20 = 2,400e-6; x 2M = $4,800.
     expect(estimate.baseline.monthlyCost.toString()).toBe('4800');
-    // 95% reach a model. Router 200 x 0.035 + 5 x 0.14 = 7.7. 1,500 of 1,800 cached, 90% hits:
-    // Micro hit 10.5 + 13.125 + 42 = 65.625, miss 63 + 42 = 105 -> 69.5625;
-    // Lite hit 18 + 22.5 + 72 = 112.5, miss 108 + 72 = 180 -> 119.25;
-    // Pro hit 240 + 300 + 960 = 1,500, miss 1,440 + 960 = 2,400 -> 1,590.
-    // 0.6 x 69.5625 + 0.25 x 119.25 + 0.15 x 1,590 = 310.05; (310.05 + 7.7) x 1.9M / 1e6 = $603.725.
-    expect(estimate.optimized.monthlyCost.toString()).toBe('603.725');
-    expect(estimate.savingsPercent).toBe(87.42);
+    // 95% reach a model. Router 200 x 0.035 + 5 x 0.14 = 7.7. 1,500 of 1,800 cached, 90% hits, free writes:
+    // Micro hit 10.5 + 13.125 + 42 = 65.625, miss 10.5 + 42 = 52.5 -> 64.3125;
+    // Lite hit 18 + 22.5 + 72 = 112.5, miss 18 + 72 = 90 -> 110.25;
+    // Pro hit 240 + 300 + 960 = 1,500, miss 240 + 960 = 1,200 -> 1,470.
+    // 0.6 x 64.3125 + 0.25 x 110.25 + 0.15 x 1,470 = 286.65; (286.65 + 7.7) x 1.9M / 1e6 = $559.265.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('559.265');
+    expect(estimate.savingsPercent).toBe(88.35);
   });
 
-  test('e-commerce recommendations: prompt caching and a response cache together save 59.53%', () => {
+  test('e-commerce recommendations: prompt caching and a response cache together save 63.91%', () => {
     const estimate = estimateExample('ecommerce-recommendations.json');
     // Lite: 3,000 x 0.06 + 250 x 0.24 = 240e-6 a request; x 5M = $1,200.
     expect(estimate.baseline.monthlyCost.toString()).toBe('1200');
-    // 500 uncached x 0.06 = 30; prefix 2,500: write 150, read 37.5, 90% hits -> 48.75; output 60.
+    // 500 uncached x 0.06 = 30; prefix 2,500: write free, read 37.5, 90% hits -> 33.75; output 60.
     const caching = strategy(estimate, CostStrategy.PROMPT_CACHING);
-    expect(caching.monthlyCost.toString()).toBe('693.75');
-    expect(caching.savingsPercent).toBe(42.19);
+    expect(caching.monthlyCost.toString()).toBe('618.75');
+    expect(caching.savingsPercent).toBe(48.44);
     const responseCache = strategy(estimate, CostStrategy.RESPONSE_CACHE);
     expect(responseCache.monthlyCost.toString()).toBe('840');
     expect(responseCache.savingsPercent).toBe(30);
-    // 693.75 x 0.7
-    expect(estimate.optimized.monthlyCost.toString()).toBe('485.625');
-    expect(estimate.savingsPercent).toBe(59.53);
+    // 618.75 x 0.7
+    expect(estimate.optimized.monthlyCost.toString()).toBe('433.125');
+    expect(estimate.savingsPercent).toBe(63.91);
     expect(estimate.warnings).toEqual([]);
   });
 
@@ -198,6 +201,86 @@ describe('compareStrategies', () => {
   });
 });
 
+describe('compareStrategies: service tiers, 1-hour cache, long context', () => {
+  const base: Workload = {
+    name: 'tiers',
+    requestsPerMonth: 1_000_000,
+    inputTokens: 1000,
+    outputTokens: 500,
+    baselineModel: BedrockModel.NOVA_PRO,
+  };
+
+  test('the whole workload on Flex costs half', () => {
+    const estimate = compareStrategies({ ...base, serviceTier: ServiceTier.FLEX });
+    // Pro standard: 1,000 x 0.80 + 500 x 3.20 = 2,400e-6 a request, $2,400; Flex 0.40 / 1.60: 1,200e-6, $1,200.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('2400');
+    expect(estimate.strategies).toEqual([{ strategy: CostStrategy.SERVICE_TIER, monthlyCost: expect.anything(), savingsPercent: 50 }]);
+    expect(estimate.optimized.monthlyCost.toString()).toBe('1200');
+    expect(estimate.warnings).toEqual([]);
+  });
+
+  test('a route names its own tier; a model without the tier runs standard and says so', () => {
+    const estimate = compareStrategies({
+      ...base,
+      serviceTier: ServiceTier.FLEX,
+      routes: [
+        { model: BedrockModel.NOVA_MICRO, share: 0.5 },
+        { model: BedrockModel.NOVA_PRO, share: 0.5, serviceTier: ServiceTier.PRIORITY },
+      ],
+    });
+    // Routing alone: 0.5 x (1,000 x 0.035 + 500 x 0.14 = 105) + 0.5 x 2,400 = 1,252.5e-6.
+    expect(strategy(estimate, CostStrategy.MODEL_ROUTING).monthlyCost.toString()).toBe('1252.5');
+    // The tier alone, without routing: every call on Pro at the workload's Flex, $1,200.
+    expect(strategy(estimate, CostStrategy.SERVICE_TIER).monthlyCost.toString()).toBe('1200');
+    // Both: Micro has no Flex (standard, 105); Pro on Priority 1,000 x 1.40 + 500 x 5.60 = 4,200.
+    // 0.5 x 105 + 0.5 x 4,200 = 2,152.5e-6 -> $2,152.50, 10.31% below $2,400.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('2152.5');
+    expect(estimate.savingsPercent).toBe(10.31);
+    expect(estimate.warnings).toEqual([
+      'Amazon Nova Micro (amazon.nova-micro-v1:0) does not offer the flex service tier: its calls run on the standard tier',
+    ]);
+  });
+
+  test('1-hour cache writes cost 2x input on a miss', () => {
+    const sonnet46 = InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_6, 'global');
+    const workload: Workload = {
+      name: 'one-hour',
+      requestsPerMonth: 1000,
+      inputTokens: 5000,
+      outputTokens: 0,
+      baselineModel: sonnet46,
+      promptCaching: { cachedPrefixTokens: 4000, hitRate: 0.5, ttl: CacheTtl.ONE_HOUR },
+    };
+    // 1,000 x 3 + 4,000 x (0.5 x 6.00 + 0.5 x 0.30) = 3,000 + 12,600 = 15,600e-6 a request; x 1,000.
+    expect(strategy(compareStrategies(workload), CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('15.6');
+    // The 5-minute TTL: 3,000 + 4,000 x (0.5 x 3.75 + 0.5 x 0.30) = 11,100e-6.
+    const fiveMinutes = { ...workload, promptCaching: { ...workload.promptCaching!, ttl: CacheTtl.FIVE_MINUTES } };
+    expect(strategy(compareStrategies(fiveMinutes), CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('11.1');
+    // Claude Sonnet 4 has no 1-hour TTL on Bedrock: priced at 5 minutes, with a note.
+    const sonnet4 = compareStrategies({ ...workload, baselineModel: BedrockModel.CLAUDE_SONNET_4 });
+    expect(strategy(sonnet4, CostStrategy.PROMPT_CACHING).monthlyCost.toString()).toBe('11.1');
+    expect(sonnet4.warnings).toEqual([
+      'Claude Sonnet 4 (anthropic.claude-sonnet-4-20250514-v1:0) has no 1-hour cache TTL: its prefix is written at the 5-minute price',
+    ]);
+  });
+
+  test('requests above 200K input tokens pay the long-context prices', () => {
+    const workload: Workload = {
+      name: 'long',
+      requestsPerMonth: 1000,
+      inputTokens: 250_000,
+      outputTokens: 1000,
+      baselineModel: InferenceSource.crossRegion(BedrockModel.CLAUDE_SONNET_4_5, 'global'),
+      promptCaching: { cachedPrefixTokens: 200_000, hitRate: 1 },
+    };
+    const estimate = compareStrategies(workload);
+    // 250,000 x 6 + 1,000 x 22.50 = 1,522,500e-6 a request; x 1,000 = $1,522.50.
+    expect(estimate.baseline.monthlyCost.toString()).toBe('1522.5');
+    // Every hit: 50,000 x 6 + 200,000 x 0.60 + 22,500 = 442,500e-6 -> $442.50.
+    expect(estimate.optimized.monthlyCost.toString()).toBe('442.5');
+  });
+});
+
 describe('parseWorkload', () => {
   const valid = {
     name: 'w',
@@ -209,14 +292,17 @@ describe('parseWorkload', () => {
 
   test.each([
     [{ ...valid, baselineModel: 'amazon.nova-nano-v1:0' }, 'baselineModel', /unknown model id 'amazon.nova-nano-v1:0'/],
-    [{ ...valid, requestsPerMonth: -5 }, 'requestsPerMonth', /must be a number >= 0, got -5/],
+    [{ ...valid, requestsPerMonth: -5 }, 'requestsPerMonth', /must be a number > 0, got -5/],
     [{ ...valid, requestsPerMonth: 0 }, 'requestsPerMonth', /must be a number > 0/],
     [{ ...valid, inputTokens: '100' }, 'inputTokens', /must be a number >= 0, got "100"/],
     [{ ...valid, name: '' }, 'name', /must be a non-empty string/],
     [{ ...valid, routes: [{ model: 'amazon.nova-micro-v1:0', share: 0.7 }] }, 'routes', /shares must sum to 1 \(within 1e-9\), got 0.7/],
     [{ ...valid, routes: [{ model: 'amazon.nova-micro-v1:0', share: 1.5 }] }, 'routes[0].share', /must be a number in \[0, 1\], got 1.5/],
     [{ ...valid, routes: [] }, 'routes', /at least one route/],
-    [{ ...valid, routes: [{ model: 'amazon.nova-micro-v1:0', weight: 1 }] }, 'routes[0].weight', /unknown field; allowed: model, share/],
+    [{ ...valid, routes: [{ model: 'amazon.nova-micro-v1:0', weight: 1 }] }, 'routes[0].weight', /unknown field; allowed: model, share, serviceTier/],
+    [{ ...valid, serviceTier: 'cheap' }, 'serviceTier', /must be one of standard, flex, priority, got "cheap"/],
+    [{ ...valid, routes: [{ model: 'amazon.nova-pro-v1:0', share: 1, serviceTier: 'Flex' }] }, 'routes[0].serviceTier', /one of standard, flex, priority/],
+    [{ ...valid, promptCaching: { cachedPrefixTokens: 50, hitRate: 0.5, ttl: '2h' } }, 'promptCaching.ttl', /must be one of 5m, 1h, got "2h"/],
     [{ ...valid, promptCaching: { cachedPrefixTokens: 200, hitRate: 0.5 } }, 'promptCaching.cachedPrefixTokens', /at most inputTokens \(100\)/],
     [{ ...valid, promptCaching: { cachedPrefixTokens: 50, hitRate: 1.2 } }, 'promptCaching.hitRate', /\[0, 1\], got 1.2/],
     [{ ...valid, responseCache: { hitRate: -0.1 } }, 'responseCache.hitRate', /\[0, 1\], got -0.1/],

@@ -26,8 +26,11 @@ if (!HAVE_FIXTURES) {
 }
 const fixtureTest = HAVE_FIXTURES ? test : test.skip;
 
-/** In the price table, unlike the fixtures' Claude 3 Haiku: $0.80 / $4.00 on demand, $0.40 / $2.00 batch, per 1M tokens. */
-const CLAUDE_3_5_HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+/**
+ * A Claude model with batch prices, unlike the fixtures' Claude 3 Haiku: through global., $1.00 / $5.00
+ * on demand, $0.50 / $2.50 batch, per 1M tokens.
+ */
+const CLAUDE_HAIKU_4_5 = 'global.anthropic.claude-haiku-4-5-20251001-v1:0';
 /** $0.035 / $0.14 on demand, $0.0175 / $0.07 batch. */
 const NOVA_MICRO = 'amazon.nova-micro-v1:0';
 const NOW = new Date('2026-11-26T10:15:00.000Z');
@@ -101,7 +104,7 @@ async function writeJob(
 }
 
 function options(overrides: Partial<CompletionOptions> = {}): CompletionOptions {
-  return { maxAttempts: 3, modelId: CLAUDE_3_5_HAIKU, now: NOW, ...overrides };
+  return { maxAttempts: 3, modelId: CLAUDE_HAIKU_4_5, now: NOW, ...overrides };
 }
 
 async function complete(job: Job, status: TerminalJobStatus, overrides: Partial<CompletionOptions> = {}): Promise<CompletionSummary> {
@@ -192,9 +195,9 @@ describe('completeBatch with real Bedrock output', () => {
 
     const summary = await complete(job, 'Completed');
 
-    // Claude 3.5 Haiku per 1M tokens: batch $0.40 in / $2.00 out, on demand $0.80 / $4.00.
-    // Batch:     18,448 * 0.40e-6 + 11,504 * 2.00e-6 = 0.0073792 + 0.023008 = 0.0303872
-    // On demand: 18,448 * 0.80e-6 + 11,504 * 4.00e-6 = 0.0147584 + 0.046016 = 0.0607744
+    // Claude Haiku 4.5 (global.) per 1M tokens: batch $0.50 in / $2.50 out, on demand $1.00 / $5.00.
+    // Batch:     18,448 * 0.50e-6 + 11,504 * 2.50e-6 = 0.009224 + 0.02876 = 0.037984
+    // On demand: 18,448 * 1.00e-6 + 11,504 * 5.00e-6 = 0.018448 + 0.05752 = 0.075968
     expect(summary).toEqual({
       batchId: 'fixture-claude',
       status: 'Completed',
@@ -205,9 +208,9 @@ describe('completeBatch with real Bedrock output', () => {
       malformedLines: 0,
       inputTokens: 18_448,
       outputTokens: 11_504,
-      batchCostUsd: 0.030387,
-      onDemandCostUsd: 0.060774,
-      savedUsd: 0.030387,
+      batchCostUsd: 0.037984,
+      onDemandCostUsd: 0.075968,
+      savedUsd: 0.037984,
     });
     expect(await storedSummary(job)).toEqual(summary);
     const { results } = await expectNoLoss(job, summary);
@@ -227,7 +230,7 @@ describe('completeBatch with real Bedrock output', () => {
 
     const summary = await complete(job, 'Completed');
 
-    expect([summary.succeeded, summary.inputTokens, summary.outputTokens, summary.batchCostUsd]).toEqual([100, 18_448, 11_504, 0.030387]);
+    expect([summary.succeeded, summary.inputTokens, summary.outputTokens, summary.batchCostUsd]).toEqual([100, 18_448, 11_504, 0.037984]);
     await expectNoLoss(job, summary);
   });
 
@@ -607,7 +610,7 @@ describe('batch completer handler', () => {
 
   beforeAll(async () => {
     Object.assign(process.env, {
-      MODEL_ID: `us.${CLAUDE_3_5_HAIKU}`,
+      MODEL_ID: CLAUDE_HAIKU_4_5,
       MAX_ATTEMPTS: '2',
       ALERT_TOPIC_ARN: TOPIC_ARN,
       PIPELINE_NAME: 'billing-Batch',
@@ -651,7 +654,7 @@ describe('batch completer handler', () => {
     const jobArn = 'arn:aws:bedrock:us-east-1:111122223333:model-invocation-job/abc123def456';
     const summary = await handler({ batchId: 'handler-1', jobArn, status: 'PartiallyCompleted' });
 
-    // 1M input and 250k output tokens of Claude 3.5 Haiku: batch 0.40 + 0.50, on demand 0.80 + 1.00.
+    // 1M input and 250k output tokens of Claude Haiku 4.5 (global.): batch 0.50 + 0.625, on demand 1.00 + 1.25.
     expect(summary).toEqual({
       batchId: 'handler-1',
       status: 'PartiallyCompleted',
@@ -662,19 +665,19 @@ describe('batch completer handler', () => {
       malformedLines: 0,
       inputTokens: 1_000_000,
       outputTokens: 250_000,
-      batchCostUsd: 0.9,
-      onDemandCostUsd: 1.8,
-      savedUsd: 0.9,
+      batchCostUsd: 1.125,
+      onDemandCostUsd: 2.25,
+      savedUsd: 1.125,
     });
     await expectNoLoss(job, summary);
 
     const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input as PublishCommandInput);
     expect(published).toHaveLength(1);
     expect(published[0].TopicArn).toBe(TOPIC_ARN);
-    expect(published[0].Subject).toBe('Bedrock batch handler-1: 2 of 4 records, saved $0.90');
+    expect(published[0].Subject).toBe('Bedrock batch handler-1: 2 of 4 records, saved $1.13');
     expect(published[0].Message).toContain('ended PartiallyCompleted');
     expect(published[0].Message).toContain('Failed: 2 (failed/handler-1/)');
-    expect(published[0].Message).toContain('Saved: $0.9');
+    expect(published[0].Message).toContain('Saved: $1.125');
 
     const [metrics] = emf(log);
     expect(metrics).toMatchObject({
@@ -686,8 +689,8 @@ describe('batch completer handler', () => {
       Failed: 2,
       InputTokens: 1_000_000,
       OutputTokens: 250_000,
-      BatchCostUsd: 0.9,
-      SavedUsd: 0.9,
+      BatchCostUsd: 1.125,
+      SavedUsd: 1.125,
     });
     expect(metrics).not.toHaveProperty('service');
 
