@@ -225,6 +225,6 @@ export interface AgentConfig {
  *   (the classifier's inference profile ARN, when it has a model), `CACHE_TABLE` (DynamoDB) or
  *   `REDIS_URL` (`rediss://host:port` on AWS)
  * - agent: `MODEL_ID` (the tier's profile ARN), `FALLBACK_MODEL_ID` (optional), `MAX_ATTEMPTS`
- *   (SDK attempts per Converse call, default 3)
+ *   (attempts per Converse call, retries never past the deadline; default 3)
  */
 export const CONFIG_FILE_NAME = 'routing-config.json';
