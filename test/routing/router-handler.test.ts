@@ -176,15 +176,20 @@ describe('router handler', () => {
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
       bedrock.reply({ kind: 'answer', text: 'large', delayMs: 3000 });
-      const collecting = setInterval(gc, 20);
-      const started = performance.now();
+      // Collections while the classifier waits (its 500 ms and a little more), not after: on a busy
+      // machine a full collection every few milliseconds would starve the rest of the request.
+      const collecting = setInterval(gc, 50);
+      const stop = setTimeout(() => clearInterval(collecting), 700);
       try {
         const result = await router.invoke({ prompt: 'Write a haiku about the garbage collector' });
+        // Without the budget the request waits for the classifier until its own deadline: a 504.
+        expect(result.statusCode).toBe(200);
         expect(result.body).toMatchObject({ tier: 'medium' });
+        expect(result.logs).toContainEqual(expect.objectContaining({ reason: 'the classifier did not answer within 500 ms' }));
       } finally {
         clearInterval(collecting);
+        clearTimeout(stop);
       }
-      expect(performance.now() - started).toBeLessThan(1400);
     });
 
     test('without rules that match and without a classifier model, the default tier answers and nothing is a fallback', async () => {
