@@ -184,7 +184,8 @@ async function classify(
     return { tier: config.defaultTier, classifiedBy: 'default' };
   }
   const budgetMs = Math.min(config.requestTimeoutMs * CLASSIFIER_TIMEOUT_SHARE, deadline - performance.now());
-  const result = await classifyWithin(deps.classifyWithModel, text, budgetMs, signal);
+  const classifyWithModel = deps.classifyWithModel;
+  const result = await classifyWithin((budgetSignal) => classifyWithModel(text, budgetSignal), budgetMs, signal);
   tally.add(result.usage, price(model, result.usage, 'the classifier'));
   if (result.tier === undefined) {
     tally.classifierFallbacks++;
@@ -195,19 +196,18 @@ async function classify(
 }
 
 /**
- * The classifier model's answer within its budget: a plain timer aborts the call and settles the
- * race, so throttling backoff inside the SDK cannot stretch it (Node 20's `AbortSignal.any` over
- * a timeout signal did, nodejs/node#57736).
+ * A classification within its budget: a plain timer aborts the call and settles the race, so
+ * throttling backoff inside the SDK cannot stretch it (Node 20's `AbortSignal.any` over a timeout
+ * signal did, nodejs/node#57736). `signal` is the request's: its deadline ends the budget too.
  */
 async function classifyWithin(
-  classifyWithModel: NonNullable<RouterDeps['classifyWithModel']>,
-  text: string,
+  classifyOnce: (signal: AbortSignal) => Promise<ModelClassification>,
   budgetMs: number,
   signal: AbortSignal,
 ): Promise<ModelClassification> {
   const time = budget(budgetMs, signal);
   try {
-    return await time.race(classifyWithModel(text, time.signal), () => TIMED_OUT);
+    return await time.race(classifyOnce(time.signal), () => TIMED_OUT);
   } catch (error) {
     if (error !== TIMED_OUT) {
       throw error;
