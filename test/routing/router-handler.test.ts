@@ -164,7 +164,8 @@ describe('router handler', () => {
         const started = performance.now();
         const result = await router.invoke({ prompt: `Write a haiku about autumn, take ${run}` });
         expect(result.body).toMatchObject({ tier: 'medium' });
-        expect(result.logs).toContainEqual(expect.objectContaining({ reason: 'the classifier did not answer within 500 ms' }));
+        // Out of time, or out of attempts when the jittered backoffs were short: either way within the budget.
+        expect(result.logs).toContainEqual(expect.objectContaining({ reason: expect.stringMatching(/did not answer within 500 ms|ThrottlingException/) }));
         runs.push(performance.now() - started);
       }
       expect(Math.max(...runs)).toBeLessThan(800);
