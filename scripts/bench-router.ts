@@ -2,13 +2,14 @@
  * The router's benchmark, in-process against local servers with the Bedrock stub answering at
  * once: rules decision time, router overhead per request (handler wall time minus the time
  * spent inside the agent invocation, as the Lambda stub measures it), the cache-hit path against
- * a real redis-server and against dynalite, and each routing bundle's size and cold load time.
+ * a real redis-server (plain and TLS, with the connect-and-first-GET time of a cold start) and
+ * against dynalite, and each routing bundle's size and cold load time.
  *
  * `tsx scripts/bench-router.ts` runs every phase, each in its own process (a handler module reads
  * its configuration once); `tsx scripts/bench-router.ts <phase>` runs one.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,10 +20,12 @@ import { startBedrockStub } from '../test/support/bedrock-stub';
 import { startDynalite } from '../test/support/dynalite';
 import { bundleHandler } from '../test/support/handler-bundle';
 import { startLambdaStub } from '../test/support/lambda-stub';
+import { RespClient } from '../lambda/router/resp-client';
 import { startRedisServer } from '../test/support/redis-server';
+import { type SelfSignedCertificate, selfSignedCertificate } from '../test/support/self-signed-cert';
 
 const ROOT = join(__dirname, '..');
-const PHASES = ['rules', 'overhead', 'cache-hit-redis', 'cache-hit-dynamodb', 'bundles'] as const;
+const PHASES = ['rules', 'overhead', 'cache-hit-redis', 'cache-hit-redis-tls', 'cache-hit-dynamodb', 'bundles'] as const;
 type Phase = (typeof PHASES)[number];
 
 function percentile(values: readonly number[], p: number): number {
@@ -149,14 +152,63 @@ async function timeOverhead(): Promise<void> {
   }
 }
 
-async function timeCacheHits(backend: 'redis' | 'dynamodb'): Promise<void> {
+/** TLS as ElastiCache Serverless speaks it: a TLS-only redis-server whose certificate the router trusts. */
+interface TlsSetup {
+  readonly certificate: SelfSignedCertificate;
+}
+
+/**
+ * The router trusts only Node's CAs and those of NODE_EXTRA_CA_CERTS, which Node reads at start:
+ * the TLS phase makes a certificate, then runs itself again with the variable set.
+ */
+function tlsSetup(): TlsSetup | undefined {
+  const certFile = process.env.NODE_EXTRA_CA_CERTS;
+  const keyFile = process.env.BENCH_REDIS_TLS_KEY;
+  if (certFile && keyFile) {
+    return { certificate: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tls-'));
+  const { cert, key } = selfSignedCertificate();
+  writeFileSync(join(dir, 'cert.pem'), cert);
+  writeFileSync(join(dir, 'key.pem'), key);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'cache-hit-redis-tls'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), BENCH_REDIS_TLS_KEY: join(dir, 'key.pem') },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  printResult(child.stdout);
+  if (child.status !== 0) {
+    throw new Error(`the TLS cache-hit phase failed: ${child.stderr}`);
+  }
+  return undefined;
+}
+
+/** A fresh RespClient's first reply: connection (and TLS handshake) plus one GET, as on a cold start. */
+async function timeFirstCommand(url: string, label: string): Promise<void> {
+  const times: number[] = [];
+  for (let run = 0; run < 50; run++) {
+    const client = new RespClient({ url, timeoutMs: 2000 });
+    const start = performance.now();
+    await client.command(['GET', 'bench:first'], 'bench:first');
+    times.push(performance.now() - start);
+    client.close();
+  }
+  report(label, times.slice(5), 'ms');
+}
+
+async function timeCacheHits(backend: 'redis' | 'redis-tls' | 'dynamodb'): Promise<void> {
+  const tls = backend === 'redis-tls' ? tlsSetup() : undefined;
+  if (backend === 'redis-tls' && tls === undefined) {
+    return; // measured by the child that tlsSetup ran
+  }
   const bedrock = await startBedrockStub({ kind: 'answer', text: 'We open at nine.' });
   const lambda = await startLambdaStub();
   lambda.register('faq-agent', await loadAgent());
-  const redis = backend === 'redis' ? await startRedisServer() : undefined;
+  const redis = backend === 'dynamodb' ? undefined : await startRedisServer({ tls: tls?.certificate });
   const dynamo = backend === 'dynamodb' ? await startDynalite('bench-cache') : undefined;
   const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : { CACHE_TABLE: dynamo?.table ?? '' };
-  const { handler, cleanup } = await loadRouter({ kind: backend, ttlSeconds: 300, shareAcrossTenants: false }, env);
+  const { handler, cleanup } = await loadRouter({ kind: backend === 'dynamodb' ? 'dynamodb' : 'redis', ttlSeconds: 300, shareAcrossTenants: false }, env);
   try {
     const body = { prompt: 'What are your opening hours?', tenantId: 'acme' };
     const first = await handler(event(body), { awsRequestId: 'fill' });
@@ -171,7 +223,11 @@ async function timeCacheHits(backend: 'redis' | 'dynamodb'): Promise<void> {
       }
       if (run >= 200) times.push(elapsed);
     }
-    report(`cache hit, ${backend === 'redis' ? 'local redis-server' : 'dynalite (in-memory DynamoDB)'}`, times, 'ms', backend === 'redis' ? 'p99 < 5 ms' : undefined);
+    const label = { redis: 'local redis-server', 'redis-tls': 'local redis-server over TLS', dynamodb: 'dynalite (in-memory DynamoDB)' }[backend];
+    report(`cache hit, ${label}`, times, 'ms', backend === 'dynamodb' ? undefined : 'p99 < 5 ms');
+    if (redis) {
+      await timeFirstCommand(redis.url, `Redis connect + first GET${tls ? ' (TLS)' : ''}`);
+    }
   } finally {
     cleanup();
     await redis?.stop();
@@ -216,6 +272,8 @@ async function run(phase: Phase): Promise<void> {
       return timeOverhead();
     case 'cache-hit-redis':
       return timeCacheHits('redis');
+    case 'cache-hit-redis-tls':
+      return timeCacheHits('redis-tls');
     case 'cache-hit-dynamodb':
       return timeCacheHits('dynamodb');
     case 'bundles':

@@ -14,18 +14,22 @@ import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } fro
 import { type Context } from 'aws-lambda';
 import { readConfigFile } from '../routing-shared/config-file';
 import { type AgentConfig, type AgentRequest, type AgentResponse } from '../routing-shared/contract';
+import { budget } from '../routing-shared/deadline';
+import { withRetries } from '../routing-shared/retry';
 import { usageOf } from '../routing-shared/usage';
 import { positiveIntegerEnv } from '../shared/env';
-import { answerText, errorCodeOf, errorMessageOf, isBusy, isEscalation } from './reply';
+import { answerText, errorCodeOf, errorMessageOf, isEscalation, transientFaultOf, type UpstreamErrorCode } from './reply';
 import { checkAgentRequest, converseInput } from './request';
 
 /** Stop this long before the router's deadline, so the answer still reaches the router in time. */
 export const DEADLINE_MARGIN_MS = 250;
 const DEFAULT_MAX_ATTEMPTS = 3;
 
-// Created once per container. Standard retry mode: throttling and 5xx are retried with jittered
-// exponential backoff, MAX_ATTEMPTS attempts per Converse call (the fallback call included).
-const client = new BedrockRuntimeClient({ maxAttempts: positiveIntegerEnv('MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS), retryMode: 'standard' });
+// Created once per container. The SDK makes one attempt per send: the retries are ours
+// (withRetries), so throttling and server faults are retried with the SDK's jittered backoff
+// but never past the deadline, and a reset HTTP/2 stream, which the SDK does not retry, is too.
+const client = new BedrockRuntimeClient({ maxAttempts: 1 });
+const maxAttempts = positiveIntegerEnv('MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS);
 const logger = new Logger();
 
 interface Settings {
@@ -66,22 +70,43 @@ export const handler = async (payload: unknown, context?: Context): Promise<Agen
   }
   const { request } = checked;
   const budgetMs = timeBudgetMs(request.timeoutMs, context);
-
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ response: { error: { code: 'Timeout', message: `no answer from Bedrock within ${budgetMs} ms` } } });
-    }, budgetMs);
-  });
-  // Raced rather than only aborted, so the deadline holds even while the SDK waits to retry.
-  const outcome = await Promise.race([ask(request, { config, modelId, fallbackModelId }, controller.signal), timedOut]).finally(() =>
-    clearTimeout(timer),
-  );
+  const call: CallState = { deadline: performance.now() + budgetMs };
+  const time = budget(budgetMs);
+  let outcome: Outcome;
+  try {
+    // Raced rather than only aborted, so the deadline holds whatever the SDK is doing.
+    outcome = await time.race(ask(request, { config, modelId, fallbackModelId }, time.signal, call), () => DEADLINE);
+  } catch (error) {
+    if (error !== DEADLINE) {
+      throw error;
+    }
+    outcome = timedOut(call, budgetMs);
+  } finally {
+    time.dispose();
+  }
   log(outcome, request, config.tier, Date.now() - started);
   return outcome.response;
 };
+
+const DEADLINE = Symbol('deadline');
+
+/** One invocation's deadline and the last transient fault it met (so a timeout can say "still throttled"). */
+interface CallState {
+  readonly deadline: number;
+  lastFault?: { readonly code: UpstreamErrorCode; readonly message: string };
+}
+
+/**
+ * At the deadline: a call that kept failing transiently (throttled, unavailable) reports that
+ * fault, so the client hears 429 or 503 and retries, rather than 504.
+ */
+function timedOut(call: CallState, budgetMs: number): Outcome {
+  if (call.lastFault) {
+    const { code, message } = call.lastFault;
+    return { response: { error: { code, message: `${message} (still failing after ${budgetMs} ms)` } } };
+  }
+  return { response: { error: { code: 'Timeout', message: `no answer from Bedrock within ${budgetMs} ms` } } };
+}
 
 /**
  * The router's timeout less a margin, bounded by what is left of this invocation too (a function
@@ -94,33 +119,40 @@ function timeBudgetMs(timeoutMs: number, context: Context | undefined): number {
   return Math.max(limit - DEADLINE_MARGIN_MS, limit / 2);
 }
 
-/** The tier's model, then its fallback once when the model is still busy after the SDK's retries. */
-async function ask(request: AgentRequest, { config, modelId, fallbackModelId }: Settings, signal: AbortSignal): Promise<Outcome> {
+/** The tier's model, then its fallback once when the model stays busy or unavailable. */
+async function ask(request: AgentRequest, { config, modelId, fallbackModelId }: Settings, signal: AbortSignal, call: CallState): Promise<Outcome> {
+  // The fallback runs on the standard tier: it exists for when the tier's own capacity is short.
+  const converse = (id: string, promptCaching: boolean, serviceTier?: AgentConfig['serviceTier']) =>
+    withRetries(() => client.send(new ConverseCommand(converseInput(config, request, id, promptCaching, serviceTier)), { abortSignal: signal }), {
+      maxAttempts,
+      deadline: call.deadline,
+      signal,
+      faultOf: (error) => transientFaultOf(errorCodeOf(error)),
+      onFault: (_fault, error) => {
+        call.lastFault = { code: errorCodeOf(error), message: errorMessageOf(error) };
+      },
+    });
   let primary: ConverseCommandOutput;
   try {
-    primary = await client.send(new ConverseCommand(converseInput(config, request, modelId, config.promptCaching, config.serviceTier)), {
-      abortSignal: signal,
-    });
+    primary = await converse(modelId, config.promptCaching, config.serviceTier);
   } catch (error) {
     const code = errorCodeOf(error);
-    if (!isBusy(code) || fallbackModelId === undefined || signal.aborted) {
+    if (transientFaultOf(code) === undefined || fallbackModelId === undefined || signal.aborted) {
       return { response: { error: { code, message: errorMessageOf(error) } }, primaryError: errorName(error) };
     }
     try {
-      const fallback = await client.send(new ConverseCommand(converseInput(config, request, fallbackModelId, config.fallbackPromptCaching)), {
-        abortSignal: signal,
-      });
-      return { ...reply(fallback, request, true), primaryError: errorName(error) };
+      const fallback = await converse(fallbackModelId, config.fallbackPromptCaching);
+      return { ...reply(fallback, true), primaryError: errorName(error) };
     } catch (fallbackError) {
       // The fallback's failure decides the code: it is the last thing tried.
       const message = `${errorMessageOf(error)}; fallback: ${errorMessageOf(fallbackError)}`;
       return { response: { error: { code: errorCodeOf(fallbackError), message } }, primaryError: errorName(error) };
     }
   }
-  return reply(primary, request, false);
+  return reply(primary, false);
 }
 
-function reply(output: ConverseCommandOutput, request: AgentRequest, usedFallback: boolean): Outcome {
+function reply(output: ConverseCommandOutput, usedFallback: boolean): Outcome {
   const usage = usageOf(output.usage);
   const stopReason = output.stopReason;
   const fallbackFlag = usedFallback ? { usedFallback: true } : {};
@@ -128,7 +160,8 @@ function reply(output: ConverseCommandOutput, request: AgentRequest, usedFallbac
   if (answer === undefined) {
     return { response: { error: { code: 'UpstreamError', message: `the model replied without text (stopReason ${stopReason})` }, usage }, stopReason };
   }
-  if (request.canEscalate && isEscalation(answer)) {
+  // Also when the request may not move up: the router then answers ModelDeclined, never the marker.
+  if (isEscalation(answer)) {
     return { response: { escalate: true, usage, ...fallbackFlag }, stopReason };
   }
   return { response: { answer, usage, ...(stopReason ? { stopReason } : {}), ...fallbackFlag }, stopReason };

@@ -1,26 +1,46 @@
 import { type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { ESCALATE_MARKER } from '../routing-shared/contract';
 import { describeError } from '../routing-shared/describe-error';
+import { httpStatusOf, isConnectionError, type TransientFault } from '../routing-shared/retry';
+
+export { isEscalation } from '../routing-shared/escalation';
 
 /** What went wrong with a Converse call, as the agent contract names it. */
-export type UpstreamErrorCode = 'Throttled' | 'ServiceUnavailable' | 'UpstreamError';
+export type UpstreamErrorCode = 'Throttled' | 'ServiceUnavailable' | 'Timeout' | 'UpstreamError';
 
-/** Error names that mean "too busy now": the SDK has retried them already; the fallback may have capacity. */
-const BUSY_ERRORS: Readonly<Record<string, UpstreamErrorCode>> = {
-  ThrottlingException: 'Throttled',
-  ServiceUnavailableException: 'ServiceUnavailable',
+/** Bedrock Runtime errors by name (the Converse API reference lists them with their HTTP status). */
+const ERROR_CODES: Readonly<Record<string, UpstreamErrorCode>> = {
+  ThrottlingException: 'Throttled', // 429
+  // Server-side faults: another attempt, or the fallback model, may well succeed.
+  InternalServerException: 'ServiceUnavailable', // 500
+  ServiceUnavailableException: 'ServiceUnavailable', // 503
   // The model is still loading (imported and on-demand custom models): unavailable rather than throttled.
-  ModelNotReadyException: 'ServiceUnavailable',
+  ModelNotReadyException: 'ServiceUnavailable', // 429
+  // Bedrock gave up on the model (408): the request's time went into it, so no retry.
+  ModelTimeoutException: 'Timeout',
 };
 
-/** The contract code of a failed call; 'UpstreamError' for anything not busy-related. */
+/**
+ * The contract code of a failed call. A broken connection (a reset HTTP/2 stream, a refused or
+ * dropped socket) is `ServiceUnavailable`: no answer came, so another attempt may get one.
+ * Anything else (a bad request, access denied, a reply the SDK cannot parse) is `UpstreamError`.
+ */
 export function errorCodeOf(error: unknown): UpstreamErrorCode {
-  return (error instanceof Error && BUSY_ERRORS[error.name]) || 'UpstreamError';
+  const name = (error as { name?: unknown } | null)?.name;
+  const named = typeof name === 'string' ? ERROR_CODES[name] : undefined;
+  if (named !== undefined) {
+    return named;
+  }
+  if (isConnectionError(error)) {
+    return 'ServiceUnavailable';
+  }
+  const status = httpStatusOf(error) ?? 0;
+  const serverFault = (error as { $fault?: string } | null)?.$fault === 'server';
+  return status === 429 ? 'Throttled' : status >= 500 && serverFault ? 'ServiceUnavailable' : 'UpstreamError';
 }
 
-/** Whether the fallback model may help: only when the primary was busy, never for a bad request or a bad reply. */
-export function isBusy(code: UpstreamErrorCode): boolean {
-  return code !== 'UpstreamError';
+/** Which codes another attempt (and the fallback model) may cure: busy or broken, never wrong. */
+export function transientFaultOf(code: UpstreamErrorCode): TransientFault | undefined {
+  return code === 'Throttled' ? 'throttled' : code === 'ServiceUnavailable' ? 'unavailable' : undefined;
 }
 
 /** `Name: message`, short. SDK errors carry Bedrock's message, which does not echo the prompt. */
@@ -32,14 +52,4 @@ export function errorMessageOf(error: unknown): string {
 export function answerText(output: ConverseCommandOutput['output']): string | undefined {
   const texts = (output?.message?.content ?? []).flatMap((block) => (typeof block.text === 'string' ? [block.text] : []));
   return texts.length > 0 ? texts.join('') : undefined;
-}
-
-// The marker alone, or followed by anything but a letter ("ESCALATE." or "ESCALATE\nbecause..."),
-// but not a word that merely starts with it ("ESCALATED"). Case-sensitive: an answer that opens
-// with the verb "Escalate ..." is an answer.
-const ESCALATION = new RegExp(`^${ESCALATE_MARKER}(?!\\p{L})`, 'u');
-
-/** Whether the model declined with the escalation marker it was told to reply with. */
-export function isEscalation(answer: string): boolean {
-  return ESCALATION.test(answer.trim());
 }

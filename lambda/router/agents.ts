@@ -4,6 +4,7 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type AgentRequest, type AgentResponse, type UsageJson } from '../routing-shared/contract';
+import { type TransientFault, withRetries } from '../routing-shared/retry';
 import { RouterError } from './errors';
 
 export type AgentAnswer = Extract<AgentResponse, { readonly answer: string }>;
@@ -15,15 +16,25 @@ const AGENT_ERROR_CODES: ReadonlySet<string> = new Set<AgentFailure['error']['co
 /** Lambda errors that go away on their own: the function is being updated, or its environment is starting. */
 const TRANSIENT_LAMBDA_ERRORS: ReadonlySet<string> = new Set(['ResourceConflictException', 'ResourceNotReadyException']);
 
-/** Invokes the agent synchronously; the signal aborts the call at the request's deadline. */
+/** Invoke attempts per agent call, as the SDK's standard retry strategy makes by default. */
+export const INVOKE_ATTEMPTS = 3;
+
+/**
+ * Invokes the agent synchronously; the signal aborts the call at the request's deadline. Lambda
+ * throttling and transient faults are retried (give the client one attempt per send), never past
+ * `request.timeoutMs`: a backoff that would outlast it ends the call as 429 or 503 at once.
+ */
 export async function invokeAgent(client: LambdaClient, functionName: string, request: AgentRequest, signal: AbortSignal): Promise<AgentResponse> {
   let payload: Uint8Array | undefined;
   let functionError: string | undefined;
+  const command = new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) });
   try {
-    ({ Payload: payload, FunctionError: functionError } = await client.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) }),
-      { abortSignal: signal },
-    ));
+    ({ Payload: payload, FunctionError: functionError } = await withRetries(() => client.send(command, { abortSignal: signal }), {
+      maxAttempts: INVOKE_ATTEMPTS,
+      deadline: performance.now() + request.timeoutMs,
+      signal,
+      faultOf: (error) => transientFaultOf(lambdaError(error, request.tier, functionName)),
+    }));
   } catch (error) {
     if (signal.aborted) {
       throw new RouterError('UpstreamTimeout', `the ${request.tier} tier did not answer in time`);
@@ -56,6 +67,10 @@ export function lambdaError(error: unknown, tier: string, functionName: string):
   }
   // A client fault (missing function, no permission, payload too large): the deployment is at fault, retrying will not help.
   return new RouterError('UpstreamError', `the ${tier} agent could not be invoked`, undefined, detail);
+}
+
+function transientFaultOf(error: RouterError): TransientFault | undefined {
+  return error.code === 'Throttled' ? 'throttled' : error.code === 'ServiceUnavailable' ? 'unavailable' : undefined;
 }
 
 /** Validates what an agent returned; an answer that breaks the contract is an UpstreamError. */

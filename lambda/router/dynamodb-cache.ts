@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { budget } from '../routing-shared/deadline';
 import { type TierConfig } from '../routing-shared/contract';
 import { type CacheEntry, parseCacheEntry, type ResponseCache } from './response-cache';
 
@@ -26,9 +27,8 @@ export class DynamoDbCache implements ResponseCache {
   }
 
   public async get(key: string): Promise<CacheEntry | undefined> {
-    const { Item: item } = await this.options.client.send(
-      new GetItemCommand({ TableName: this.options.table, Key: { key: { S: key } } }),
-      { abortSignal: AbortSignal.timeout(this.options.timeoutMs) },
+    const { Item: item } = await this.within((signal) =>
+      this.options.client.send(new GetItemCommand({ TableName: this.options.table, Key: { key: { S: key } } }), { abortSignal: signal }),
     );
     const expiresAt = Number(item?.expiresAt?.N);
     const entry = item?.entry?.S;
@@ -44,12 +44,24 @@ export class DynamoDbCache implements ResponseCache {
 
   public async put(key: string, entry: CacheEntry): Promise<void> {
     const expiresAt = Math.ceil(this.now() / 1000) + this.options.ttlSeconds;
-    await this.options.client.send(
-      new PutItemCommand({
-        TableName: this.options.table,
-        Item: { key: { S: key }, expiresAt: { N: String(expiresAt) }, entry: { S: JSON.stringify(entry) } },
-      }),
-      { abortSignal: AbortSignal.timeout(this.options.timeoutMs) },
+    await this.within((signal) =>
+      this.options.client.send(
+        new PutItemCommand({
+          TableName: this.options.table,
+          Item: { key: { S: key }, expiresAt: { N: String(expiresAt) }, entry: { S: JSON.stringify(entry) } },
+        }),
+        { abortSignal: signal },
+      ),
     );
+  }
+
+  /** One call within timeoutMs, retries included, held by a plain timer (lambda/routing-shared/deadline.ts). */
+  private async within<T extends object>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const time = budget(this.options.timeoutMs);
+    try {
+      return await time.race(call(time.signal), () => new Error(`DynamoDB did not answer within ${this.options.timeoutMs} ms`));
+    } finally {
+      time.dispose();
+    }
   }
 }

@@ -17,9 +17,13 @@ const STATUS: Record<RouterErrorCode, number> = {
   InvalidCache: 400,
   Throttled: 429,
   UpstreamError: 502,
+  ModelDeclined: 502,
   ServiceUnavailable: 503,
   UpstreamTimeout: 504,
 };
+
+/** Throttling and transient faults clear within seconds; a longer wait would only slow clients down. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** A request the router answers with an error body instead of an answer. */
 export class RouterError extends Error {
@@ -36,6 +40,11 @@ export class RouterError extends Error {
     super(message);
     this.name = 'RouterError';
     this.status = STATUS[code];
+  }
+
+  /** Seconds a client should wait before retrying (the `retry-after` header); undefined when a retry will not help. */
+  public get retryAfterSeconds(): number | undefined {
+    return this.code === 'Throttled' || this.code === 'ServiceUnavailable' ? RETRY_AFTER_SECONDS : undefined;
   }
 
   /** 4xx: the client's request; counted as rejected rather than as an upstream failure. */

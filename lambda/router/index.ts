@@ -25,7 +25,8 @@ const logger = new Logger();
 const metrics = new Metrics({ namespace: ROUTER_METRICS_NAMESPACE });
 // Only the dimensions below: Powertools would add a `service` one by default.
 metrics.clearDefaultDimensions();
-const lambda = new LambdaClient({});
+// One attempt per send: invokeAgent retries throttling and transient faults itself, never past the deadline.
+const lambda = new LambdaClient({ maxAttempts: 1 });
 const bedrock = new BedrockRuntimeClient({});
 let dynamodb: DynamoDBClient | undefined;
 
@@ -96,8 +97,10 @@ export const handler = async (event: LambdaFunctionURLEvent, context: Pick<Conte
     } else {
       logger.warn('Request failed upstream', details);
     }
-    const body: RouterErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
-    return json(error.status, body, error.code === 'Throttled' ? { 'retry-after': '1' } : {});
+    // `!== undefined`: an empty field name ("") is still the field at fault.
+    const body: RouterErrorBody = { error: { code: error.code, message: error.message, ...(error.field !== undefined ? { field: error.field } : {}) } };
+    const retryAfter = error.retryAfterSeconds;
+    return json(error.status, body, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
   }
 };
 
@@ -129,9 +132,20 @@ function publishAnswered(response: RouterResponse, classifiedBy: ClassifiedBy, t
   metrics.publishStoredMetrics();
 }
 
-/** Failures count under `{ Router }` only: they have no answering tier. */
+/**
+ * Failures count under `{ Router }` only: they have no answering tier. An upstream failure also
+ * publishes what it cost (the classifier, an escalated tier, a declined answer): billed all the same.
+ */
 function publishFailed(error: RouterError, tally: RequestTally): void {
-  metrics.addMetric(error.isRejection ? RouterMetric.REJECTED_REQUESTS : RouterMetric.UPSTREAM_ERRORS, MetricUnit.Count, 1);
+  if (error.isRejection) {
+    metrics.addMetric(RouterMetric.REJECTED_REQUESTS, MetricUnit.Count, 1);
+  } else {
+    metrics.addMetric(RouterMetric.UPSTREAM_ERRORS, MetricUnit.Count, 1);
+    metrics.addMetric(RouterMetric.COST_USD, MetricUnit.NoUnit, tally.cost.toNumber());
+    if (error.code === 'ModelDeclined') {
+      metrics.addMetric(RouterMetric.DECLINED, MetricUnit.Count, 1);
+    }
+  }
   if (tally.cacheErrors > 0) {
     metrics.addMetric(RouterMetric.CACHE_ERRORS, MetricUnit.Count, tally.cacheErrors);
   }

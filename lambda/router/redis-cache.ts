@@ -19,7 +19,7 @@ export class RedisCache implements ResponseCache {
   }
 
   public async get(key: string): Promise<CacheEntry | undefined> {
-    const reply = await this.options.client.command(['GET', this.prefix + key]);
+    const reply = await this.options.client.command(['GET', this.prefix + key], this.prefix + key);
     if (reply === null) {
       return undefined;
     }
@@ -31,7 +31,7 @@ export class RedisCache implements ResponseCache {
   }
 
   public async put(key: string, entry: CacheEntry): Promise<void> {
-    const reply = await this.options.client.command(['SET', this.prefix + key, JSON.stringify(entry), 'PX', String(this.options.ttlSeconds * 1000)]);
+    const reply = await this.options.client.command(['SET', this.prefix + key, JSON.stringify(entry), 'PX', String(this.options.ttlSeconds * 1000)], this.prefix + key);
     if (reply !== 'OK') {
       throw new Error(`Redis answered SET with ${JSON.stringify(reply)}`);
     }

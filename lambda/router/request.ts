@@ -72,7 +72,7 @@ function messagesOf(body: Record<string, unknown>, limits: RequestLimits): ChatM
   const hasPrompt = body.prompt !== undefined;
   const hasMessages = body.messages !== undefined;
   if (hasPrompt && hasMessages) {
-    throw new RouterError('InvalidRequest', 'send either prompt or messages, not both');
+    throw new RouterError('InvalidRequest', 'send either prompt or messages, not both', 'messages');
   }
   if (!hasPrompt && !hasMessages) {
     throw new RouterError('MissingPrompt', 'send a prompt (or messages)', 'prompt');

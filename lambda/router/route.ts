@@ -16,7 +16,9 @@ import {
   type TierConfig,
   type UsageJson,
 } from '../routing-shared/contract';
+import { budget, raceAbort } from '../routing-shared/deadline';
 import { describeError } from '../routing-shared/describe-error';
+import { isEscalation } from '../routing-shared/escalation';
 import { addUsage, baselineCostOf, costOf, NO_USAGE } from '../routing-shared/usage';
 import { type AgentFailure } from './agents';
 import { cacheKey } from './cache-key';
@@ -199,8 +201,9 @@ async function classify(
   if (!deps.classifyWithModel || !model) {
     return { tier: config.defaultTier, classifiedBy: 'default' };
   }
-  const budget = Math.min(config.requestTimeoutMs * CLASSIFIER_TIMEOUT_SHARE, deadline - performance.now());
-  const result = await deps.classifyWithModel(text, AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.floor(budget)))]), requestMetadata);
+  const budgetMs = Math.min(config.requestTimeoutMs * CLASSIFIER_TIMEOUT_SHARE, deadline - performance.now());
+  const classifyWithModel = deps.classifyWithModel;
+  const result = await classifyWithin((budgetSignal) => classifyWithModel(text, budgetSignal, requestMetadata), budgetMs, signal);
   tally.add(result.usage, price(model, result.usage, 'the classifier'));
   if (result.tier === undefined) {
     tally.classifierFallbacks++;
@@ -209,6 +212,31 @@ async function classify(
   }
   return { tier: result.tier, classifiedBy: 'model' };
 }
+
+/**
+ * A classification within its budget: a plain timer aborts the call and settles the race, so
+ * throttling backoff inside the SDK cannot stretch it (Node 20's `AbortSignal.any` over a timeout
+ * signal did, nodejs/node#57736). `signal` is the request's: its deadline ends the budget too.
+ */
+async function classifyWithin(
+  classifyOnce: (signal: AbortSignal) => Promise<ModelClassification>,
+  budgetMs: number,
+  signal: AbortSignal,
+): Promise<ModelClassification> {
+  const time = budget(budgetMs, signal);
+  try {
+    return await time.race(classifyOnce(time.signal), () => TIMED_OUT);
+  } catch (error) {
+    if (error !== TIMED_OUT) {
+      throw error;
+    }
+    return { usage: NO_USAGE, failure: `the classifier did not answer within ${Math.floor(budgetMs)} ms` };
+  } finally {
+    time.dispose();
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
 
 /**
  * Asks the tier's agent, moving one tier up each time the agent escalates (as far as allowed).
@@ -246,7 +274,12 @@ async function askAgents(
     const started = performance.now();
     let response: AgentResponse;
     try {
-      response = await deps.invokeAgent(deps.agentFunctions[tier.name], agentRequest, signal);
+      // Raced as well as aborted: whatever the client does, the deadline holds.
+      response = await raceAbort(
+        deps.invokeAgent(deps.agentFunctions[tier.name], agentRequest, signal),
+        signal,
+        () => new RouterError('UpstreamTimeout', `the ${tier.name} tier did not answer in time`),
+      );
     } finally {
       tally.agentMs += performance.now() - started;
     }
@@ -259,9 +292,15 @@ async function askAgents(
     }
     const model = answeringModel(tier, response.usedFallback === true);
     tally.add(response.usage, price(model, response.usage, `the ${tier.name} agent`));
-    if ('escalate' in response) {
+    // The marker as an answer counts as an escalation too (a custom agent may pass it through): never served, never cached.
+    if ('escalate' in response || isEscalation(response.answer)) {
       if (!canEscalate) {
-        throw new RouterError('UpstreamError', `the ${tier.name} agent escalated although the request could not move up`);
+        throw new RouterError(
+          'ModelDeclined',
+          `the ${tier.name} tier declined to answer, and no higher tier may take the request`,
+          undefined,
+          forced ? 'the tier was forced' : index + 1 >= config.tiers.length ? 'it is the top tier' : 'maxEscalations reached',
+        );
       }
       tally.escalations++;
       continue;

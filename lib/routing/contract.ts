@@ -74,6 +74,7 @@ export type RouterErrorCode =
   // upstream
   | 'Throttled' // 429
   | 'UpstreamError' // 502
+  | 'ModelDeclined' // 502: the model replied ESCALATE and the request could not move up
   | 'ServiceUnavailable' // 503
   | 'UpstreamTimeout'; // 504
 
@@ -110,7 +111,11 @@ export type AgentResponse =
       readonly stopReason?: string;
     }
   | {
-      /** The agent cannot answer well; the router moves the request one tier up. */
+      /**
+       * The agent cannot answer well; the router moves the request one tier up. Where the request
+       * may not move up (`canEscalate` false), the router answers 502 `ModelDeclined` instead; it
+       * treats an `answer` that is the `ESCALATE` marker the same way, so the marker is never served.
+       */
       readonly escalate: true;
       readonly reason?: string;
       readonly usage: UsageJson;
@@ -123,7 +128,11 @@ export type AgentResponse =
     };
 
 // The router handler publishes these; the construct's metrics, alarm and dashboard read them.
-/** Metrics the router publishes per request (namespace `BedrockCost`, dimensions `Router` and `Router`+`Tier`). */
+/**
+ * Metrics the router publishes per request (namespace `BedrockCost`, dimensions `Router` and
+ * `Router`+`Tier`). A failed request publishes `CostUsd` too (under `Router` only): tokens billed
+ * before the failure cost money.
+ */
 export enum RouterMetric {
   REQUESTS = 'Requests',
   CACHE_HITS = 'CacheHits',
@@ -139,6 +148,8 @@ export enum RouterMetric {
   REJECTED_REQUESTS = 'RejectedRequests',
   /** 429 and 5xx answers (dimension `Router` only). */
   UPSTREAM_ERRORS = 'UpstreamErrors',
+  /** Requests the model declined (ESCALATE) where no higher tier could take them: 502 `ModelDeclined` (dimension `Router` only). */
+  DECLINED = 'Declined',
   CACHE_ERRORS = 'CacheErrors',
   /** Requests the trained classifier routed on its own (zeros too, so the average is its share). */
   LOCAL_DECISIONS = 'LocalDecisions',
@@ -237,7 +248,7 @@ export interface AgentConfig {
  *   (the classifier's inference profile ARN, when it has a model), `CACHE_TABLE` (DynamoDB) or
  *   `REDIS_URL` (`rediss://host:port` on AWS)
  * - agent: `MODEL_ID` (the tier's profile ARN), `FALLBACK_MODEL_ID` (optional), `MAX_ATTEMPTS`
- *   (SDK attempts per Converse call, default 3)
+ *   (attempts per Converse call, retries never past the deadline; default 3)
  */
 export const CONFIG_FILE_NAME = 'routing-config.json';
 

@@ -165,12 +165,13 @@ describe('router agent with prompt caching, a temperature and a fallback without
     },
   );
 
-  test('ESCALATE is an ordinary answer when the request may not escalate', async () => {
+  // The router, which knows whether the request may move up, turns it into ModelDeclined: the marker is never an answer.
+  test('ESCALATE is reported as an escalation even when the request may not escalate', async () => {
     stub.reply({ kind: 'answer', text: ESCALATE_MARKER });
-    expect(await handler(agentRequest({ canEscalate: false }))).toEqual({ answer: ESCALATE_MARKER, usage: USAGE, stopReason: 'end_turn' });
+    expect(await handler(agentRequest({ canEscalate: false }))).toEqual({ escalate: true, usage: USAGE });
   });
 
-  test('a throttled call is retried by the SDK and answers once', async () => {
+  test('a throttled call is retried and answers once', async () => {
     stub.reply({ kind: 'throttle' }, { kind: 'answer', text: 'after a retry' });
     expect(await handler(agentRequest())).toEqual({ answer: 'after a retry', usage: USAGE, stopReason: 'end_turn' });
     expect(stub.calls.map((call) => call.modelId)).toEqual([PROFILE_ARN, PROFILE_ARN]);
@@ -205,17 +206,38 @@ describe('router agent with prompt caching, a temperature and a fallback without
     expect(stub.calls.map((call) => call.modelId)).toEqual([PROFILE_ARN, PROFILE_ARN, FALLBACK_ARN, FALLBACK_ARN]);
   });
 
-  test('a server error after the retries is an UpstreamError, and the fallback is not asked', async () => {
-    stub.reply({ kind: 'server-error' }, { kind: 'server-error' });
-    expect(await handler(agentRequest())).toEqual({ error: { code: 'UpstreamError', message: expect.stringContaining('InternalServerException') } });
+  test.each([
+    ['a 500 InternalServerException', 'server-error'],
+    ['a 503 ServiceUnavailableException', 'unavailable'],
+    ['a reset HTTP/2 stream', 'reset'],
+  ] as const)('%s after the retries moves to the fallback', async (_name, kind) => {
+    stub.reply({ kind }, { kind }, { kind: 'answer', text: 'from the fallback' });
+    expect(await handler(agentRequest())).toMatchObject({ answer: 'from the fallback', usedFallback: true });
+    expect(stub.calls.map((call) => call.modelId)).toEqual([PROFILE_ARN, PROFILE_ARN, FALLBACK_ARN]);
+  });
+
+  test('a server fault on the primary and the fallback ends ServiceUnavailable', async () => {
+    stub.reply({ kind: 'server-error' }, { kind: 'unavailable' }, { kind: 'unavailable' }, { kind: 'reset' });
+    expect(await handler(agentRequest())).toEqual({ error: { code: 'ServiceUnavailable', message: expect.stringContaining('fallback: ') } });
+    expect(stub.calls).toHaveLength(4);
+  });
+
+  test('a reset stream is retried, and the retry answers', async () => {
+    stub.reply({ kind: 'reset' }, { kind: 'answer', text: 'on the second stream' });
+    expect(await handler(agentRequest())).toEqual({ answer: 'on the second stream', usage: USAGE, stopReason: 'end_turn' });
     expect(stub.calls.map((call) => call.modelId)).toEqual([PROFILE_ARN, PROFILE_ARN]);
   });
 
-  test('a reply that is not JSON is an UpstreamError', async () => {
-    stub.reply({ kind: 'malformed' }, { kind: 'malformed' });
-    const response = await handler(agentRequest());
-    expect(response).toEqual({ error: { code: 'UpstreamError', message: expect.any(String) } });
-    expect(stub.calls.every((call) => call.modelId === PROFILE_ARN)).toBe(true);
+  test('a reply that is not JSON is an UpstreamError: not retried, no fallback', async () => {
+    stub.reply({ kind: 'malformed' }, { kind: 'answer', text: 'never asked' });
+    expect(await handler(agentRequest())).toEqual({ error: { code: 'UpstreamError', message: expect.any(String) } });
+    expect(stub.calls).toHaveLength(1);
+  });
+
+  test('a ModelTimeoutException is a Timeout: not retried, no fallback', async () => {
+    stub.reply({ kind: 'model-timeout' }, { kind: 'answer', text: 'never asked' });
+    expect(await handler(agentRequest())).toEqual({ error: { code: 'Timeout', message: expect.stringContaining('ModelTimeoutException') } });
+    expect(stub.calls).toHaveLength(1);
   });
 
   test('a slow answer is abandoned before timeoutMs, so the router gets Timeout in time', async () => {
@@ -283,6 +305,35 @@ describe('router agent without prompt caching, temperature or fallback', () => {
   });
 });
 
+describe('router agent under persistent faults and a short timeout, with many attempts allowed', () => {
+  let handler: typeof Agent.handler;
+  beforeAll(async () => {
+    handler = await loadAgent({}, { MAX_ATTEMPTS: '20' });
+  });
+
+  // Backoff (500 ms base when throttled, doubling, full jitter) soon outlasts a 450 ms budget: the
+  // agent stops then and says Throttled, so the router answers 429 rather than 504.
+  test('throttling whose backoff outlasts the deadline ends Throttled, before the deadline', async () => {
+    stub.reply(...Array.from({ length: 20 }, () => ({ kind: 'throttle' as const })));
+    const started = Date.now();
+    const response = await handler(agentRequest({ timeoutMs: 700 }));
+    expect(response).toEqual({ error: { code: 'Throttled', message: expect.stringContaining('ThrottlingException') } });
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
+  test('a server fault that lasts past the deadline ends ServiceUnavailable, not Timeout', async () => {
+    stub.reply(...Array.from({ length: 20 }, () => ({ kind: 'unavailable' as const, delayMs: 60 })));
+    const response = await handler(agentRequest({ timeoutMs: 700 }));
+    expect(response).toEqual({ error: { code: 'ServiceUnavailable', message: expect.stringContaining('ServiceUnavailableException') } });
+  });
+
+  test('a slow call after a throttle at the deadline still says Throttled', async () => {
+    stub.reply({ kind: 'throttle' }, { kind: 'answer', text: 'too late', delayMs: 3_000 });
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    expect(await handler(agentRequest({ timeoutMs: 700 }))).toEqual({ error: { code: 'Throttled', message: expect.stringContaining('still failing after') } });
+  });
+});
+
 describe('router agent whose fallback caches and primary does not', () => {
   test('the cache point follows fallbackPromptCaching on the fallback call', async () => {
     const handler = await loadAgent({ promptCaching: false, fallbackPromptCaching: true }, { FALLBACK_MODEL_ID: FALLBACK_ARN });
@@ -346,11 +397,24 @@ describe('agent replies', () => {
     ['ThrottlingException', 'Throttled'],
     ['ServiceUnavailableException', 'ServiceUnavailable'],
     ['ModelNotReadyException', 'ServiceUnavailable'],
-    ['InternalServerException', 'UpstreamError'],
+    ['InternalServerException', 'ServiceUnavailable'],
+    ['ModelTimeoutException', 'Timeout'],
+    ['ModelErrorException', 'UpstreamError'],
     ['ValidationException', 'UpstreamError'],
+    ['AccessDeniedException', 'UpstreamError'],
+    ['SyntaxError', 'UpstreamError'],
     ['AbortError', 'UpstreamError'],
   ])('%s is %s', (name, code) => {
     expect(errorCodeOf(Object.assign(new Error('x'), { name }))).toBe(code);
+  });
+
+  test.each([
+    ['a reset HTTP/2 stream', Object.assign(new Error('Stream closed with error code NGHTTP2_INTERNAL_ERROR'), { code: 'ERR_HTTP2_STREAM_ERROR' })],
+    ['the SDK wrapper of one', new Error('AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_ERROR]: Stream closed with error code NGHTTP2_INTERNAL_ERROR')],
+    ['a reset socket, as a cause', new Error('socket hang up', { cause: Object.assign(new Error('read'), { code: 'ECONNRESET' }) })],
+    ['an unknown 5xx server fault', Object.assign(new Error('x'), { name: 'Whatever', $fault: 'server', $metadata: { httpStatusCode: 502 } })],
+  ])('%s is ServiceUnavailable', (_name, error) => {
+    expect(errorCodeOf(error)).toBe('ServiceUnavailable');
   });
 
   test('the answer joins the text blocks and skips the others; no text block is no answer', () => {

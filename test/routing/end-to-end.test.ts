@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BedrockModel } from '../../lib/pricing';
 import { type AgentConfig, type RouterConfig } from '../../lib/routing/contract';
 import { type BedrockStub, startBedrockStub } from '../support/bedrock-stub';
 import { type LambdaStub, startLambdaStub } from '../support/lambda-stub';
-import { CLASSIFIER_PROFILE_ARN, loadRouter, type RouterUnderTest } from './router-harness';
+import { CLASSIFIER_PROFILE_ARN, loadBuiltInAgent, loadRouter, type RouterUnderTest } from './router-harness';
 
 const FAQ_PROFILE = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/faq';
 const TECHNICAL_PROFILE = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/technical';
@@ -20,21 +17,10 @@ describe('router and built-in agents end to end', () => {
   let bedrock: BedrockStub;
   let lambda: LambdaStub;
   let router: RouterUnderTest;
-  const directory = mkdtempSync(join(tmpdir(), 'router-e2e-'));
 
-  /** A fresh agent module with its own config, warmed up so it has read its config and MODEL_ID before the router's env takes over. */
-  async function loadAgent(tier: 'faq' | 'technical', modelId: string): Promise<(payload: unknown) => Promise<unknown>> {
+  function loadAgent(tier: 'faq' | 'technical', modelId: string): Promise<(payload: unknown) => Promise<unknown>> {
     const config: AgentConfig = { tier, systemPrompt: SYSTEM_PROMPTS[tier], maxTokens: 500, promptCaching: true, fallbackPromptCaching: false };
-    const file = join(directory, `${tier}.json`);
-    writeFileSync(file, JSON.stringify(config));
-    Object.assign(process.env, { CONFIG_FILE: file, MODEL_ID: modelId, MAX_ATTEMPTS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT' });
-    let handler: ((payload: unknown) => Promise<unknown>) | undefined;
-    await jest.isolateModulesAsync(async () => {
-      ({ handler } = await import('../../lambda/router-agent'));
-    });
-    const agent = handler as (payload: unknown) => Promise<unknown>;
-    await agent({ messages: [{ role: 'user', content: 'warm up' }], maxTokens: 5, tier, canEscalate: false, timeoutMs: 2000, requestId: 'warm' });
-    return agent;
+    return loadBuiltInAgent(config, { MODEL_ID: modelId, MAX_ATTEMPTS: '1' });
   }
 
   beforeAll(async () => {
@@ -68,7 +54,6 @@ describe('router and built-in agents end to end', () => {
   afterAll(async () => {
     await lambda.close();
     await bedrock.close();
-    rmSync(directory, { recursive: true, force: true });
   });
   beforeEach(() => {
     bedrock.calls.length = 0;

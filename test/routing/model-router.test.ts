@@ -325,7 +325,12 @@ describe('ModelRouter', () => {
     const routerId = logicalId(stack, router.routerFunction);
     const routerResource = template.toJSON().Resources[routerId] as { Properties: { VpcConfig: unknown; Environment: { Variables: Record<string, unknown> } } };
     expect(routerResource.Properties.VpcConfig).toBeDefined();
-    expect(JSON.stringify(stack.resolve(routerResource.Properties.Environment.Variables.REDIS_URL))).toContain('rediss://');
+    // ElastiCache Serverless is TLS-only; its Endpoint attributes are the primary endpoint (port 6379,
+    // the one the ingress rule opens), which accepts reads and writes.
+    const cacheId = Object.keys(template.findResources('AWS::ElastiCache::ServerlessCache'))[0];
+    expect(stack.resolve(routerResource.Properties.Environment.Variables.REDIS_URL)).toEqual({
+      'Fn::Join': ['', ['rediss://', { 'Fn::GetAtt': [cacheId, 'Endpoint.Address'] }, ':', { 'Fn::GetAtt': [cacheId, 'Endpoint.Port'] }]],
+    });
     // Agents stay outside the VPC: they only need Bedrock.
     const agentResource = template.toJSON().Resources[logicalId(stack, router.agentFor('faq'))] as { Properties: { VpcConfig?: unknown } };
     expect(agentResource.Properties.VpcConfig).toBeUndefined();

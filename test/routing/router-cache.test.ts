@@ -1,10 +1,12 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { RespClient } from '../../lambda/router/resp-client';
-import { type CacheConfig } from '../../lambda/routing-shared/contract';
+import { type CacheConfig, ESCALATE_MARKER } from '../../lambda/routing-shared/contract';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite';
 import { type LambdaStub, startLambdaStub } from '../support/lambda-stub';
-import { type LocalRedis, startRedisServer } from '../support/redis-server';
+import { type LocalRedis, startRedisCluster, startRedisServer } from '../support/redis-server';
+import { selfSignedCertificate } from '../support/self-signed-cert';
+import { describeWith } from '../support/system-tools';
 import { AGENT, answers, loadRouter, metricsOf, routerConfig, type RouterUnderTest, usage } from './router-harness';
 
 /** Rules only (no classifier model): "prove" -> large (Nova Pro), "hello" -> small (Nova Micro). Baseline: Nova Pro. */
@@ -125,6 +127,17 @@ describe('router response cache on DynamoDB', () => {
     expect((await router.invoke({ prompt: 'hello variants', tier: 'small' })).body).toMatchObject({ cached: true });
   });
 
+  test('a declined answer (the ESCALATE marker) is neither served nor cached', async () => {
+    const before = (await items()).length;
+    lambda.register(AGENT.small, answers(ESCALATE_MARKER, usage(10, 1)));
+    const declined = await router.invoke({ prompt: 'hello, declined', tier: 'small' });
+    expect(declined.statusCode).toBe(502);
+    expect(declined.body.error).toMatchObject({ code: 'ModelDeclined' });
+    expect(await items()).toHaveLength(before);
+    lambda.register(AGENT.small, answers('a real answer', usage(10, 1)));
+    expect((await router.invoke({ prompt: 'hello, declined', tier: 'small' })).body).toMatchObject({ cached: false, answer: 'a real answer' });
+  });
+
   test('a DynamoDB that does not answer costs the cache, not the request', async () => {
     const down = await cacheRouter(
       { kind: 'dynamodb', ttlSeconds: 60, shareAcrossTenants: false },
@@ -146,7 +159,7 @@ describe('router response cache on DynamoDB', () => {
   });
 });
 
-describe('router response cache on Redis', () => {
+describeWith('redis-server')('router response cache on Redis', () => {
   let redis: LocalRedis;
   let inspector: RespClient;
 
@@ -220,18 +233,56 @@ describe('router response cache on Redis', () => {
     const { port } = silent.address() as AddressInfo;
     try {
       const router = await cacheRouter({ kind: 'redis', ttlSeconds: 60, shareAcrossTenants: false }, { REDIS_URL: `redis://127.0.0.1:${port}` });
-      // requestTimeoutMs 2000: the read gives up after 500 ms, the agent takes 1400, the write gets what is left.
-      lambda.register(AGENT.small, () => new Promise((resolve) => setTimeout(() => resolve({ answer: 'slow', usage: usage(1, 1) }), 1400)));
+      // requestTimeoutMs 2000: the read gives up after 500 ms, the agent takes 1000, the write gets
+      // its 500 ms or what is left of the 2000, whichever is less.
+      lambda.register(AGENT.small, () => new Promise((resolve) => setTimeout(() => resolve({ answer: 'slow', usage: usage(1, 1) }), 1000)));
       const started = performance.now();
       const result = await router.invoke({ prompt: 'hello silence' });
       const elapsed = performance.now() - started;
       expect(result.statusCode).toBe(200);
       expect(metricsOf(result)).toMatchObject({ CacheErrors: 2 });
       expect(elapsed).toBeGreaterThanOrEqual(1900);
-      expect(elapsed).toBeLessThan(2200);
+      expect(elapsed).toBeLessThan(2300);
     } finally {
       sockets.forEach((socket) => socket.destroy());
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describeWith('redis-server')('router response cache on Redis in cluster mode, and over TLS', () => {
+  test('a cache whose keys live on two nodes serves hits through the one endpoint the router knows', async () => {
+    const nodes = await startRedisCluster();
+    try {
+      const router = await cacheRouter({ kind: 'redis', ttlSeconds: 60, shareAcrossTenants: false }, { REDIS_URL: nodes[0].url });
+      const prompts = Array.from({ length: 8 }, (_, index) => `hello cluster ${index}`);
+      lambda.calls.length = 0;
+      for (const prompt of prompts) {
+        await router.invoke({ prompt });
+      }
+      for (const prompt of prompts) {
+        const hit = await router.invoke({ prompt });
+        expect(hit.body).toMatchObject({ cached: true });
+        expect(metricsOf(hit)).not.toHaveProperty('CacheErrors');
+      }
+      expect(lambda.calls).toHaveLength(prompts.length);
+    } finally {
+      await Promise.all(nodes.map((node) => node.stop()));
+    }
+  });
+
+  // The router trusts Node's bundled CAs, as it must for ElastiCache: a self-signed certificate
+  // is refused, so TLS is really verified, and the refusal costs the cache, not the answer.
+  test('a TLS cache whose certificate is not trusted costs the cache, never the answer', async () => {
+    const redis = await startRedisServer({ tls: selfSignedCertificate() });
+    try {
+      const router = await cacheRouter({ kind: 'redis', ttlSeconds: 60, shareAcrossTenants: false }, { REDIS_URL: redis.url });
+      const result = await router.invoke({ prompt: 'hello untrusted' });
+      expect(result.statusCode).toBe(200);
+      expect(metricsOf(result)).toMatchObject({ CacheErrors: 2 });
+      expect(result.logs).toContainEqual(expect.objectContaining({ error: expect.stringMatching(/self[- ]signed certificate/) }));
+    } finally {
+      await redis.stop();
     }
   });
 });

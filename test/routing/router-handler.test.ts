@@ -1,4 +1,6 @@
-import { type AgentRequest } from '../../lambda/routing-shared/contract';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type AgentRequest, ESCALATE_MARKER } from '../../lambda/routing-shared/contract';
 import { type BedrockStub, startBedrockStub } from '../support/bedrock-stub';
 import { type LambdaStub, startLambdaStub } from '../support/lambda-stub';
 import {
@@ -156,6 +158,44 @@ describe('router handler', () => {
       expect(metricsOf(result)).toMatchObject({ ClassifierFallbacks: 1 });
     });
 
+    // The SDK's throttling backoff (500 ms base, doubling) is not interrupted by an abort signal; on
+    // Node 20 an AbortSignal.any() over a timeout signal was seen to overrun 750 ms by seconds.
+    test('a classifier throttled on every attempt gets no more than its budget (a quarter of 2000 ms)', async () => {
+      const runs: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        bedrock.reply(...Array.from({ length: 10 }, () => ({ kind: 'throttle' as const })));
+        const started = performance.now();
+        const result = await router.invoke({ prompt: `Write a haiku about autumn, take ${run}` });
+        expect(result.body).toMatchObject({ tier: 'medium' });
+        // Out of time, or out of attempts when the jittered backoffs were short: either way within the budget.
+        expect(result.logs).toContainEqual(expect.objectContaining({ reason: expect.stringMatching(/did not answer within 500 ms|ThrottlingException/) }));
+        runs.push(performance.now() - started);
+      }
+      expect(Math.max(...runs)).toBeLessThan(800);
+    });
+
+    // nodejs/node#57736: the timeout signal inside AbortSignal.any() can be collected before it
+    // fires. Garbage collection while the classifier waits must not lift its budget.
+    test('the classifier budget holds while the garbage collector runs', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      bedrock.reply({ kind: 'answer', text: 'large', delayMs: 3000 });
+      // Collections while the classifier waits (its 500 ms and a little more), not after: on a busy
+      // machine a full collection every few milliseconds would starve the rest of the request.
+      const collecting = setInterval(gc, 50);
+      const stop = setTimeout(() => clearInterval(collecting), 700);
+      try {
+        const result = await router.invoke({ prompt: 'Write a haiku about the garbage collector' });
+        // Without the budget the request waits for the classifier until its own deadline: a 504.
+        expect(result.statusCode).toBe(200);
+        expect(result.body).toMatchObject({ tier: 'medium' });
+        expect(result.logs).toContainEqual(expect.objectContaining({ reason: 'the classifier did not answer within 500 ms' }));
+      } finally {
+        clearInterval(collecting);
+        clearTimeout(stop);
+      }
+    });
+
     test('without rules that match and without a classifier model, the default tier answers and nothing is a fallback', async () => {
       const ruleOnly = await loadRouter(routerConfig({ classifier: { rules: routerConfig().classifier.rules } }));
       const result = await ruleOnly.invoke({ prompt: 'Write a haiku about autumn' });
@@ -173,12 +213,27 @@ describe('router handler', () => {
       expect(payloads()).toEqual([expect.objectContaining({ functionName: AGENT.small, canEscalate: false })]);
     });
 
-    test('an agent that escalates a forced request broke the contract: 502', async () => {
-      lambda.register(AGENT.small, () => ({ escalate: true, usage: usage(10, 1) }));
+    test('an agent that escalates a forced request declined it: 502 ModelDeclined, its tokens in CostUsd', async () => {
+      lambda.register(AGENT.small, () => ({ escalate: true, usage: usage(1000, 10) }));
       const result = await router.invoke({ prompt: 'hello', tier: 'small' });
       expect(result.statusCode).toBe(502);
-      expect(result.body.error).toMatchObject({ code: 'UpstreamError' });
+      expect(result.body.error).toEqual({ code: 'ModelDeclined', message: 'the small tier declined to answer, and no higher tier may take the request' });
+      expect(result.headers).not.toHaveProperty('retry-after');
       expect(lambda.calls).toHaveLength(1);
+      // Nova Micro: 1000 x 0.035e-6 + 10 x 0.14e-6 = 0.0000364
+      expect(metricsOf(result)).toMatchObject({ UpstreamErrors: 1, Declined: 1, CostUsd: 0.0000364 });
+      expect(result.logs).toContainEqual(expect.objectContaining({ code: 'ModelDeclined', costUsd: 0.0000364, detail: 'the tier was forced' }));
+    });
+
+    test.each([
+      ['the marker alone', ESCALATE_MARKER],
+      ['the marker with a reason', `${ESCALATE_MARKER}: needs an engineer`],
+    ])('a forced tier whose agent answers %s is never served it: 502 ModelDeclined', async (_name, answer) => {
+      lambda.register(AGENT.small, answers(answer, usage(10, 1)));
+      const result = await router.invoke({ prompt: 'hello', tier: 'small' });
+      expect(result.statusCode).toBe(502);
+      expect(result.body.error).toMatchObject({ code: 'ModelDeclined' });
+      expect(result.printed).not.toContain('"answer"');
     });
   });
 
@@ -214,14 +269,40 @@ describe('router handler', () => {
       expect(metricsOf(result)).toMatchObject({ Escalations: 1, Tier: 'medium', CostUsd: 0.0001979 });
     });
 
-    test('an agent that escalates when it may not (the budget is spent) is a 502', async () => {
+    test('an agent that escalates when it may not (the budget is spent) declined the request: 502 ModelDeclined, both calls billed', async () => {
       lambda.register(AGENT.small, () => ({ escalate: true, usage: usage(10, 1) }));
       lambda.register(AGENT.medium, () => ({ escalate: true, usage: usage(10, 1) }));
       const result = await router.invoke({ prompt: 'hello there' });
       expect(result.statusCode).toBe(502);
-      expect(result.body.error).toMatchObject({ code: 'UpstreamError', message: 'the medium agent escalated although the request could not move up' });
+      expect(result.body.error).toMatchObject({ code: 'ModelDeclined', message: 'the medium tier declined to answer, and no higher tier may take the request' });
       expect(lambda.calls.map((call) => call.functionName)).toEqual([AGENT.small, AGENT.medium]);
-      expect(metricsOf(result)).toMatchObject({ UpstreamErrors: 1 });
+      // Micro 10 x 0.035e-6 + 0.14e-6 = 0.00000049; Lite 10 x 0.06e-6 + 0.24e-6 = 0.00000084
+      expect(metricsOf(result)).toMatchObject({ UpstreamErrors: 1, Declined: 1, CostUsd: 0.00000133 });
+    });
+
+    test('the top tier answering the marker is never served it', async () => {
+      lambda.register(AGENT.large, answers(ESCALATE_MARKER, usage(10, 1)));
+      const result = await router.invoke({ prompt: 'prove it' });
+      expect(result.statusCode).toBe(502);
+      expect(result.body.error).toMatchObject({ code: 'ModelDeclined' });
+      expect(result.logs).toContainEqual(expect.objectContaining({ detail: 'it is the top tier' }));
+    });
+
+    test('a marker answer from a tier that may escalate moves the request up like an escalation', async () => {
+      lambda.register(AGENT.small, answers(ESCALATE_MARKER, usage(10, 1)));
+      const result = await router.invoke({ prompt: 'hello, plan my week' });
+      expect(result.body).toMatchObject({ tier: 'medium', answer: 'medium answer', escalated: true });
+    });
+
+    test('tokens billed before a failure are in CostUsd: an escalation, then a throttled tier', async () => {
+      lambda.register(AGENT.small, () => ({ escalate: true, usage: usage(300, 10) }));
+      lambda.register(AGENT.medium, () => ({ error: { code: 'Throttled', message: 'still throttled' } }));
+      const result = await router.invoke({ prompt: 'hello, plan my week' });
+      expect(result.statusCode).toBe(429);
+      // Small (Nova Micro): 300 x 0.035e-6 + 10 x 0.14e-6 = 0.0000119
+      expect(dimensionSetsOf(result)).toEqual([['Router']]);
+      expect(metricsOf(result)).toMatchObject({ UpstreamErrors: 1, CostUsd: 0.0000119 });
+      expect(metricsOf(result)).not.toHaveProperty('Declined');
     });
 
     test('maxEscalations 2 lets a request climb two tiers', async () => {

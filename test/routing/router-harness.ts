@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Context, type LambdaFunctionURLEvent } from 'aws-lambda';
 import { BedrockModel } from '../../lib/pricing';
-import { type AgentResponse, type RouterConfig, type UsageJson } from '../../lambda/routing-shared/contract';
+import { type AgentConfig, type AgentResponse, type RouterConfig, type UsageJson } from '../../lambda/routing-shared/contract';
 import type * as Router from '../../lambda/router';
 
 /** Real catalog prices (per 1M tokens): Nova Micro 0.035 / 0.14, Nova Lite 0.06 / 0.24, Nova Pro 0.80 / 3.20, Claude 3.5 Haiku 0.80 / 4.00. */
@@ -156,4 +156,26 @@ export function metricsOf(result: HttpResult): Record<string, unknown> {
 export function dimensionSetsOf(result: HttpResult): string[][] {
   const [document] = result.emf as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } }[];
   return document._aws.CloudWatchMetrics[0].Dimensions;
+}
+
+/**
+ * A fresh built-in agent module (lambda/router-agent) with its own config file and environment,
+ * warmed up by one call so it has read both before another module's environment takes over.
+ * Start the Bedrock stub first: the agent's client reads its endpoint when the module loads.
+ */
+export async function loadBuiltInAgent(config: AgentConfig, env: Record<string, string>): Promise<(payload: unknown) => Promise<unknown>> {
+  const file = join(mkdtempSync(join(tmpdir(), 'router-agent-')), 'routing-config.json');
+  writeFileSync(file, JSON.stringify(config));
+  Object.assign(process.env, { CONFIG_FILE: file, POWERTOOLS_LOG_LEVEL: 'SILENT', ...env });
+  let handler: ((payload: unknown) => Promise<unknown>) | undefined;
+  await jest.isolateModulesAsync(async () => {
+    ({ handler } = await import('../../lambda/router-agent'));
+  });
+  const agent = handler as (payload: unknown) => Promise<unknown>;
+  const warmUp = { messages: [{ role: 'user', content: 'warm up' }], maxTokens: 5, tier: config.tier, canEscalate: false, timeoutMs: 2000, requestId: 'warm' };
+  await agent(warmUp);
+  for (const name of Object.keys(env)) {
+    delete process.env[name];
+  }
+  return agent;
 }

@@ -18,7 +18,9 @@ describe('router request validation', () => {
   test.each<[string, string, string | undefined, unknown]>([
     ['an unknown top-level field', 'UnknownField', 'temperature', { prompt: 'hi', temperature: 0.2 }],
     ['neither prompt nor messages', 'MissingPrompt', 'prompt', { tenantId: 'a' }],
-    ['both prompt and messages', 'InvalidRequest', undefined, { prompt: 'hi', messages: [user('hi')] }],
+    ['both prompt and messages', 'InvalidRequest', 'messages', { prompt: 'hi', messages: [user('hi')] }],
+    ['a field whose name is empty', 'UnknownField', '', { prompt: 'hi', '': 1 }],
+    ['a message field whose name is empty', 'UnknownField', 'messages[0].', { messages: [{ role: 'user', content: 'hi', '': 1 }] }],
     ['a prompt that is not a string', 'InvalidRequest', 'prompt', { prompt: 42 }],
     ['a blank prompt', 'EmptyPrompt', 'prompt', { prompt: ' \n\t ' }],
     ['a prompt over 500 characters', 'PromptTooLong', 'prompt', { prompt: 'x'.repeat(501) }],

@@ -1,6 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { encodeCommand, parseRedisUrl, parseReply, RespClient, RespError } from '../../lambda/router/resp-client';
-import { type LocalRedis, startRedisServer } from '../support/redis-server';
+import { encodeCommand, keySlot, parseRedirection, parseRedisUrl, parseReply, RespClient, RespError } from '../../lambda/router/resp-client';
+import { type LocalRedis, startRedisCluster, startRedisServer } from '../support/redis-server';
+import { selfSignedCertificate } from '../support/self-signed-cert';
+import { describeWith } from '../support/system-tools';
 
 describe('RESP2 encoding and parsing', () => {
   test('encodes commands as arrays of bulk strings with byte lengths', () => {
@@ -41,9 +43,27 @@ describe('RESP2 encoding and parsing', () => {
     expect(() => parseRedisUrl('http://10.0.0.5:6379')).toThrow(/REDIS_URL must be/);
     expect(() => parseRedisUrl('redis://user:secret@10.0.0.5:6379')).toThrow(/credentials/);
   });
+
+  test('reads MOVED and ASK redirections; an empty host is the node that answered', () => {
+    const from = { host: 'cache.example.com', port: 6379, tls: true };
+    expect(parseRedirection('MOVED 3999 10.0.0.7:6381', from)).toEqual({ kind: 'MOVED', slot: 3999, endpoint: { host: '10.0.0.7', port: 6381, tls: true } });
+    expect(parseRedirection('ASK 12 :6380', from)).toEqual({ kind: 'ASK', slot: 12, endpoint: { host: 'cache.example.com', port: 6380, tls: true } });
+    expect(parseRedirection('MOVED 1 [::1]:7000', from)?.endpoint.host).toBe('::1');
+    expect(parseRedirection('ERR wrong type', from)).toBeUndefined();
+  });
+
+  test('computes cluster key slots with CRC16 and hash tags', () => {
+    // Values from the Redis cluster specification and CLUSTER KEYSLOT.
+    expect(keySlot('foo')).toBe(12182);
+    expect(keySlot('123456789')).toBe(0x31c3 % 16384);
+    expect(keySlot('{user1000}.following')).toBe(keySlot('{user1000}.followers'));
+    // An empty tag hashes the whole key; the tag ends at the first } after the first {.
+    expect(keySlot('foo{}{bar}')).not.toBe(keySlot('bar'));
+    expect(keySlot('foo{{bar}}zap')).toBe(keySlot('{bar'));
+  });
 });
 
-describe('RespClient against redis-server', () => {
+describeWith('redis-server')('RespClient against redis-server', () => {
   let redis: LocalRedis;
   let client: RespClient;
 
@@ -153,7 +173,149 @@ describe('RespClient against a misbehaving server', () => {
 });
 
 test('the Redis test support explains how to get redis-server when it is missing', async () => {
-  await expect(startRedisServer('redis-server-not-here')).rejects.toThrow(
+  await expect(startRedisServer({ binary: 'redis-server-not-here' })).rejects.toThrow(
     "redis-server-not-here is not installed: the Redis cache tests need it. Install it with 'apt-get install -y redis-server' (.ci/run does).",
   );
+});
+
+/** A scripted RESP server: `answer` gets each command (as its words) and returns the raw reply. */
+async function scriptedServer(answer: (words: string[]) => string): Promise<{ port: number; commands: string[][]; close: () => Promise<void> }> {
+  const commands: string[][] = [];
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    let buffer = Buffer.alloc(0);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (let parsed = parseReply(buffer, 0); parsed !== undefined; parsed = parseReply(buffer, 0)) {
+        buffer = buffer.subarray(parsed.next);
+        const words = parsed.reply as string[];
+        commands.push(words);
+        socket.write(answer(words));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    commands,
+    close: async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('RespClient in a cluster whose slots move (scripted nodes)', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
+  test('follows MOVED to the named node and sends later commands there directly', async () => {
+    const moved = await scriptedServer(() => '$3\r\nnew\r\n');
+    const old = await scriptedServer((words) => `-MOVED ${keySlot(words[1])} 127.0.0.1:${moved.port}\r\n`);
+    closers.push(old.close, moved.close);
+    const client = new RespClient({ url: `redis://127.0.0.1:${old.port}`, timeoutMs: 1000 });
+    expect(await client.command(['GET', 'a'], 'a')).toBe('new');
+    // Another slot: the whole cache moved (as on ElastiCache Serverless), so it goes to the new node at once.
+    expect(await client.command(['GET', 'b'], 'b')).toBe('new');
+    expect(old.commands).toEqual([['GET', 'a']]);
+    expect(moved.commands).toEqual([['GET', 'a'], ['GET', 'b']]);
+    client.close();
+  });
+
+  test('follows ASK once, with ASKING first, and does not remember it', async () => {
+    const importing = await scriptedServer((words) => (words[0] === 'ASKING' ? '+OK\r\n' : '$8\r\nmigrated\r\n'));
+    let asked = false;
+    const owner = await scriptedServer(() => {
+      if (asked) {
+        return '$4\r\nhome\r\n';
+      }
+      asked = true;
+      return `-ASK 15495 127.0.0.1:${importing.port}\r\n`;
+    });
+    closers.push(owner.close, importing.close);
+    const client = new RespClient({ url: `redis://127.0.0.1:${owner.port}`, timeoutMs: 1000 });
+    expect(await client.command(['GET', 'a'], 'a')).toBe('migrated');
+    expect(importing.commands).toEqual([['ASKING'], ['GET', 'a']]);
+    expect(await client.command(['GET', 'a'], 'a')).toBe('home');
+    expect(owner.commands).toHaveLength(2);
+    client.close();
+  });
+
+  test('gives up after five redirections and rejects with the last one', async () => {
+    const loop = await scriptedServer(() => `-MOVED 1 :${loopPort}\r\n`);
+    const loopPort = loop.port;
+    closers.push(loop.close);
+    const client = new RespClient({ url: `redis://127.0.0.1:${loop.port}`, timeoutMs: 1000 });
+    await expect(client.command(['GET', 'a'], 'a')).rejects.toThrow(RespError);
+    expect(loop.commands).toHaveLength(6);
+    client.close();
+  });
+});
+
+describeWith('redis-server')('RespClient against a two-node redis-server cluster', () => {
+  let nodes: LocalRedis[];
+  beforeAll(async () => {
+    nodes = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((node) => node.stop()));
+  });
+
+  test('reads and writes keys of both nodes through one node, computing slots as Redis does', async () => {
+    const client = new RespClient({ url: nodes[0].url, timeoutMs: 2000 });
+    const keys = [...Array.from({ length: 40 }, (_, index) => `bedrock-router:test:${index}`), 'foo{}{bar}', 'foo{{bar}}zap', '{user1000}.following', 'é'];
+    for (const key of keys) {
+      expect(await client.command(['SET', key, `v-${key}`, 'PX', '60000'], key)).toBe('OK');
+    }
+    for (const key of keys) {
+      expect(await client.command(['GET', key], key)).toBe(`v-${key}`);
+      expect(await client.command(['CLUSTER', 'KEYSLOT', key])).toBe(keySlot(key));
+    }
+    // Both nodes hold some: the redirections really happened.
+    const sizes = await Promise.all(
+      nodes.map(async (node) => {
+        const direct = new RespClient({ url: node.url, timeoutMs: 2000 });
+        const size = await direct.command(['DBSIZE']);
+        direct.close();
+        return size as number;
+      }),
+    );
+    expect(sizes.every((size) => size > 5)).toBe(true);
+    client.close();
+  });
+});
+
+describeWith('redis-server')('RespClient over TLS against redis-server (--tls-port, self-signed certificate)', () => {
+  const certificate = selfSignedCertificate();
+  let redis: LocalRedis;
+  beforeAll(async () => {
+    redis = await startRedisServer({ tls: certificate });
+  });
+  afterAll(async () => redis?.stop());
+
+  test('talks to a TLS-only server that it trusts, by IP address and by host name', async () => {
+    expect(redis.url).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+$/);
+    for (const url of [redis.url, `rediss://localhost:${redis.port}`]) {
+      const client = new RespClient({ url, timeoutMs: 2000, ca: certificate.cert });
+      expect(await client.command(['SET', 'tls', 'yes'], 'tls')).toBe('OK');
+      expect(await client.command(['GET', 'tls'], 'tls')).toBe('yes');
+      client.close();
+    }
+  });
+
+  test('verifies the certificate: an untrusted one fails the command', async () => {
+    const client = new RespClient({ url: redis.url, timeoutMs: 2000 });
+    await expect(client.command(['GET', 'tls'], 'tls')).rejects.toThrow(/self[- ]signed certificate/);
+    client.close();
+  });
+
+  test('plain TCP to the TLS port gets no answer it can read', async () => {
+    const client = new RespClient({ url: `redis://127.0.0.1:${redis.port}`, timeoutMs: 500 });
+    await expect(client.command(['GET', 'tls'], 'tls')).rejects.toThrow(/Redis/);
+    client.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { lambdaError, parseAgentResponse } from '../../lambda/router/agents';
 import { type AgentRequest } from '../../lambda/routing-shared/contract';
-import { type LambdaStub, startLambdaStub } from '../support/lambda-stub';
+import { LambdaServiceError, type LambdaStub, startLambdaStub } from '../support/lambda-stub';
 import { AGENT, answers, dimensionSetsOf, loadRouter, metricsOf, routerConfig, type RouterUnderTest, usage } from './router-harness';
 
 /** Requests say "hello" (rule: small tier) unless they force a tier; no classifier model. */
@@ -18,6 +18,7 @@ describe('router upstream faults', () => {
     await lambda.close();
   });
   beforeEach(() => {
+    lambda.calls.length = 0;
     lambda.register(AGENT.small, answers('fine'));
     lambda.register(AGENT.medium, answers('fine'));
   });
@@ -35,7 +36,8 @@ describe('router upstream faults', () => {
     // The agent's own message goes to the log, not to the client.
     expect(JSON.stringify(result.body)).not.toContain('internal detail');
     expect(result.logs).toContainEqual(expect.objectContaining({ level: 'WARN', code, detail: `${agentCode}: Bedrock said no (internal detail)` }));
-    expect(result.headers['retry-after']).toBe(status === 429 ? '1' : undefined);
+    // Throttled and unavailable say when to retry; the others would fail again.
+    expect(result.headers['retry-after']).toBe(status === 429 || status === 503 ? '1' : undefined);
     expect(dimensionSetsOf(result)).toEqual([['Router']]);
     expect(metricsOf(result)).toMatchObject({ UpstreamErrors: 1 });
     expect(metricsOf(result)).not.toHaveProperty('RejectedRequests');
@@ -113,6 +115,51 @@ describe('router upstream faults', () => {
     expect(result.statusCode).toBe(502);
     expect(result.body.error).toEqual({ code: 'UpstreamError', message: 'the large agent could not be invoked' });
     expect(result.logs).toContainEqual(expect.objectContaining({ detail: expect.stringContaining('ResourceNotFoundException') }));
+  });
+
+  test.each([
+    ['throttled (TooManyRequestsException)', 429, 'Throttled', 429, 'TooManyRequestsException'],
+    ['failing (ServiceException)', 503, 'ServiceUnavailable', 500, 'ServiceException'],
+    ['not ready (ResourceNotReadyException)', 503, 'ServiceUnavailable', 502, 'ResourceNotReadyException'],
+  ])('Lambda %s on every attempt is a %i %s with retry-after, after retries within the deadline', async (_name, status, code, lambdaStatus, type) => {
+    lambda.register(AGENT.small, () => {
+      throw new LambdaServiceError(lambdaStatus, type);
+    });
+    const started = performance.now();
+    const result = await router.invoke({ prompt: 'hello' });
+    expect(performance.now() - started).toBeLessThan(600);
+    expect(result.statusCode).toBe(status);
+    expect(result.body.error).toMatchObject({ code });
+    expect(result.headers['retry-after']).toBe('1');
+    expect(lambda.calls.length).toBeGreaterThanOrEqual(1);
+    expect(lambda.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  test('a Lambda throttle that clears is retried and answers', async () => {
+    let calls = 0;
+    lambda.register(AGENT.small, () => {
+      if (++calls === 1) {
+        throw new LambdaServiceError(429, 'TooManyRequestsException');
+      }
+      return { answer: 'after a retry', usage: usage(1, 1) };
+    });
+    jest.spyOn(Math, 'random').mockReturnValue(0.1);
+    const result = await router.invoke({ prompt: 'hello' });
+    jest.restoreAllMocks();
+    expect(result.body).toMatchObject({ answer: 'after a retry' });
+  });
+
+  // Backoff near its maximum (500 ms, then 1,000 ms): the second would pass the 600 ms deadline, so
+  // the router stops and says 429 rather than waiting into a 504.
+  test('Lambda throttling whose backoff outlasts the request timeout is a 429, not a 504', async () => {
+    lambda.register(AGENT.small, () => {
+      throw new LambdaServiceError(429, 'TooManyRequestsException');
+    });
+    jest.spyOn(Math, 'random').mockReturnValue(0.99);
+    const result = await router.invoke({ prompt: 'hello' });
+    jest.restoreAllMocks();
+    expect(result.statusCode).toBe(429);
+    expect(lambda.calls).toHaveLength(2);
   });
 
   test('a Lambda endpoint that refuses connections is a 503', async () => {

@@ -66,9 +66,37 @@ describe('Bedrock Runtime stub (real SDK client, HTTP/2 on 127.0.0.1)', () => {
     await expect(converse()).rejects.toMatchObject({ name: 'InternalServerException' });
   });
 
-  test('a body that is not JSON fails the call', async () => {
+  test('a 503 surfaces as ServiceUnavailableException and a 408 as ModelTimeoutException', async () => {
+    stub.reply({ kind: 'unavailable' }, { kind: 'unavailable' }, { kind: 'unavailable' }, { kind: 'model-timeout' });
+    await expect(converse()).rejects.toMatchObject({ name: 'ServiceUnavailableException', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+    await expect(converse()).rejects.toMatchObject({ name: 'ModelTimeoutException', $metadata: { httpStatusCode: 408 } });
+    // The SDK retries the 503 (3 attempts), not the 408.
+    expect(stub.calls).toHaveLength(4);
+  });
+
+  test('a reset stream (NGHTTP2_INTERNAL_ERROR) is not retried by the SDK', async () => {
+    stub.reply({ kind: 'reset' }, { kind: 'answer', text: 'never asked' });
+    const error = (await converse().catch((caught: unknown) => caught)) as NodeJS.ErrnoException;
+    // Under jest the SDK wraps the error (it fails its instanceof check across realms) and keeps
+    // the code only in the message; in Lambda the error keeps its code. Callers check both.
+    expect(`${error.code} ${error.message}`).toContain('ERR_HTTP2_STREAM_ERROR');
+    expect(error.message).toContain('NGHTTP2_INTERNAL_ERROR');
+    expect(stub.calls).toHaveLength(1);
+  });
+
+  test('a body that is not JSON fails the call, without a server fault', async () => {
     stub.reply({ kind: 'malformed' });
-    await expect(converse()).rejects.toThrow();
+    const error = await converse().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toHaveProperty('$fault', 'server');
+    expect(stub.calls).toHaveLength(1);
+  });
+
+  test('any reply can come late', async () => {
+    stub.reply({ kind: 'throttle', delayMs: 150 }, { kind: 'answer', text: 'late' });
+    const started = performance.now();
+    await converse();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
   test('a slow answer can be cut short by the caller', async () => {

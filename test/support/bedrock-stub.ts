@@ -1,4 +1,4 @@
-import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { constants, createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { listenLocally, pointSdkAt } from './local-endpoint';
 
 /** One Converse request as the stub received it. */
@@ -7,19 +7,34 @@ export interface ConverseCall {
   readonly body: Record<string, unknown>;
 }
 
-/** What the stub answers to one Converse call. */
-export type StubReply =
+/**
+ * The faults the stub injects: 429 ThrottlingException, 500 InternalServerException, 503
+ * ServiceUnavailableException and 408 ModelTimeoutException as Bedrock sends them (JSON body,
+ * `x-amzn-errortype`); `reset` closes the stream with RST_STREAM NGHTTP2_INTERNAL_ERROR (the SDK
+ * sees ERR_HTTP2_STREAM_ERROR); `malformed` is a 200 whose body is cut short.
+ */
+export type StubFault = 'throttle' | 'server-error' | 'unavailable' | 'model-timeout' | 'reset' | 'malformed';
+
+/** What the stub answers to one Converse call, after `delayMs` if given. */
+export type StubReply = (
   | {
       readonly kind: 'answer';
       readonly text: string;
       readonly usage?: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
       readonly stopReason?: string;
-      /** Wait this long before answering. */
-      readonly delayMs?: number;
     }
-  | { readonly kind: 'throttle' }
-  | { readonly kind: 'server-error' }
-  | { readonly kind: 'malformed' };
+  | { readonly kind: StubFault }
+) & {
+  /** Wait this long before answering. */
+  readonly delayMs?: number;
+};
+
+const ERRORS: Record<Exclude<StubFault, 'reset' | 'malformed'>, { readonly status: number; readonly type: string; readonly message: string }> = {
+  throttle: { status: 429, type: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' },
+  'server-error': { status: 500, type: 'InternalServerException', message: 'The server encountered an internal error.' },
+  unavailable: { status: 503, type: 'ServiceUnavailableException', message: 'The service is temporarily unavailable.' },
+  'model-timeout': { status: 408, type: 'ModelTimeoutException', message: 'Model has timed out in processing the request.' },
+};
 
 export interface BedrockStub {
   readonly endpoint: string;
@@ -33,8 +48,7 @@ export interface BedrockStub {
 /**
  * A Bedrock Runtime stub on 127.0.0.1 speaking what the real `@aws-sdk/client-bedrock-runtime`
  * speaks: HTTP/2 cleartext, `POST /model/{url-encoded modelId}/converse`, JSON in and out. It
- * can throttle (429 with `x-amzn-errortype: ThrottlingException`, which the SDK retries), fail
- * (500), answer slowly, or send a body that is not JSON.
+ * can inject every fault a caller must survive (StubFault), slowly or at once.
  *
  * Point the SDK at it with `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` (set by `startBedrockStub`) before
  * the module under test creates its client.
@@ -52,6 +66,8 @@ export async function startBedrockStub(fallback: StubReply = { kind: 'answer', t
   });
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     const chunks: Buffer[] = [];
+    // A stream the stub resets itself (RST_STREAM) reports that as an error here: expected.
+    stream.on('error', () => undefined);
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
       const match = /^\/model\/([^/]+)\/converse$/.exec(String(headers[':path']));
@@ -68,35 +84,14 @@ export async function startBedrockStub(fallback: StubReply = { kind: 'answer', t
       }
       calls.push({ modelId: decodeURIComponent(match[1]), body });
       const reply = queue.shift() ?? fallback;
-      switch (reply.kind) {
-        case 'throttle':
-          respond(stream, 429, { message: 'Too many requests, please wait before trying again.' }, 'ThrottlingException');
-          return;
-        case 'server-error':
-          respond(stream, 500, { message: 'The server encountered an internal error.' }, 'InternalServerException');
-          return;
-        case 'malformed':
-          stream.respond({ ':status': 200, 'content-type': 'application/json' });
-          stream.end('{"output": {"message": ');
-          return;
-        case 'answer': {
-          const usage = { inputTokens: 10, outputTokens: 5, ...reply.usage };
-          const answer = {
-            output: { message: { role: 'assistant', content: [{ text: reply.text }] } },
-            stopReason: reply.stopReason ?? 'end_turn',
-            usage: { ...usage, totalTokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) },
-            metrics: { latencyMs: reply.delayMs ?? 1 },
-          };
-          if (reply.delayMs) {
-            const timer = setTimeout(() => {
-              timers.delete(timer);
-              respond(stream, 200, answer);
-            }, reply.delayMs);
-            timers.add(timer);
-          } else {
-            respond(stream, 200, answer);
-          }
-        }
+      if (reply.delayMs) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          answer(stream, reply);
+        }, reply.delayMs);
+        timers.add(timer);
+      } else {
+        answer(stream, reply);
       }
     });
   });
@@ -115,6 +110,35 @@ export async function startBedrockStub(fallback: StubReply = { kind: 'answer', t
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function answer(stream: ServerHttp2Stream, reply: StubReply): void {
+  if (stream.destroyed) {
+    return;
+  }
+  switch (reply.kind) {
+    case 'reset':
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    case 'malformed':
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.end('{"output": {"message": ');
+      return;
+    case 'answer': {
+      const usage = { inputTokens: 10, outputTokens: 5, ...reply.usage };
+      respond(stream, 200, {
+        output: { message: { role: 'assistant', content: [{ text: reply.text }] } },
+        stopReason: reply.stopReason ?? 'end_turn',
+        usage: { ...usage, totalTokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) },
+        metrics: { latencyMs: reply.delayMs ?? 1 },
+      });
+      return;
+    }
+    default: {
+      const { status, type, message } = ERRORS[reply.kind];
+      respond(stream, status, { message }, type);
+    }
+  }
 }
 
 function respond(stream: ServerHttp2Stream, status: number, body: unknown, errorType?: string): void {

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type LambdaStub, startLambdaStub } from './lambda-stub';
+import { LambdaServiceError, type LambdaStub, startLambdaStub } from './lambda-stub';
 
 describe('Lambda Invoke stub', () => {
   let stub: LambdaStub;
@@ -10,8 +10,14 @@ describe('Lambda Invoke stub', () => {
       broken: () => {
         throw new TypeError('boom');
       },
+      throttled: () => {
+        throw new LambdaServiceError(429, 'TooManyRequestsException', 'Rate exceeded');
+      },
+      failing: () => {
+        throw new LambdaServiceError(500, 'ServiceException');
+      },
     });
-    client = new LambdaClient({});
+    client = new LambdaClient({ maxAttempts: 1 });
   });
   afterAll(async () => {
     client.destroy();
@@ -35,5 +41,10 @@ describe('Lambda Invoke stub', () => {
 
   test('an unknown function is ResourceNotFoundException', async () => {
     await expect(invoke('missing', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  test('a LambdaServiceError is the service failing the call, as the SDK names it', async () => {
+    await expect(invoke('throttled', {})).rejects.toMatchObject({ name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    await expect(invoke('failing', {})).rejects.toMatchObject({ name: 'ServiceException', $fault: 'server', $metadata: { httpStatusCode: 500 } });
   });
 });

@@ -4,6 +4,21 @@ import { listenLocally, pointSdkAt } from './local-endpoint';
 /** A function the stub runs for an Invoke call: receives the parsed payload, returns the result. */
 export type StubFunction = (payload: unknown) => unknown;
 
+/**
+ * Thrown by a StubFunction to make the Lambda service itself fail the Invoke call, e.g.
+ * `new LambdaServiceError(429, 'TooManyRequestsException')` (throttled) or `(500, 'ServiceException')`.
+ */
+export class LambdaServiceError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly type: string,
+    message = type,
+  ) {
+    super(message);
+    this.name = 'LambdaServiceError';
+  }
+}
+
 /** One Invoke call as the stub received it. */
 export interface InvokeCall {
   readonly functionName: string;
@@ -58,6 +73,10 @@ export async function startLambdaStub(functions: Record<string, StubFunction> = 
       send(response, 200, result ?? null, { 'x-amz-executed-version': '$LATEST' });
     } catch (error) {
       calls.push({ functionName, payload, durationMs: performance.now() - started });
+      if (error instanceof LambdaServiceError) {
+        send(response, error.status, { Type: error.status >= 500 ? 'Service' : 'User', message: error.message }, { 'x-amzn-errortype': error.type });
+        return;
+      }
       const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
       send(response, 200, { errorType: name, errorMessage: message }, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
     }
